@@ -1,0 +1,75 @@
+// The shape of warden.yaml: every key, its type, its default. Strict objects everywhere, so a typo is an error and
+// not a silently ignored setting. The same schema yields the JSON Schema for editors (`warden config schema`).
+import { z } from "zod";
+
+/** A reference to a secret held by the host; the value itself never appears in config. */
+export const secretHandle = z
+  .string()
+  .regex(
+    /^secret:[A-Za-z0-9_.-]{1,64}$/,
+    "expected a secret handle like secret:NAME (store the value with `warden secrets set`)",
+  );
+
+const LOOPBACK_HOSTS = ["localhost", "::1", "[::1]"];
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.includes(host) || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+export const DEFAULT_PORT = 7433;
+
+const gatewaySchema = z.strictObject({
+  host: z
+    .string()
+    .default("127.0.0.1")
+    .refine(isLoopbackHost, {
+      message:
+        "expected a loopback address (127.0.0.1, ::1 or localhost): the control plane never listens on the network; use an SSH tunnel for remote access",
+    })
+    .describe("Address of the control plane (HTTP API + WebSocket). Loopback only."),
+  port: z
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(DEFAULT_PORT)
+    .describe("TCP port of the control plane; 0 picks one."),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+const modelSchema = z.strictObject({
+  provider: z
+    .enum(["none", "openai-compatible"])
+    .default("none")
+    .describe("none: the agent is off; openai-compatible: Ollama, llama.cpp server, vLLM, NVIDIA NIM, LM Studio."),
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe("e.g. http://127.0.0.1:11434/v1 for Ollama"),
+  model: z.string().min(1).optional(),
+  apiKey: secretHandle.optional(),
+});
+
+const storeSchema = z.strictObject({
+  durability: z
+    .enum(["full", "normal"])
+    .default("full")
+    .describe("full: fsync every commit (survives power loss); normal: survives a crash of Warden only."),
+});
+
+export const configSchema = z.strictObject({
+  version: z.literal(1).default(1).describe("Config format version."),
+  gateway: gatewaySchema.prefault({}),
+  log: logSchema.prefault({}),
+  model: modelSchema
+    .prefault({})
+    .refine((m) => m.provider === "none" || (m.baseUrl !== undefined && m.model !== undefined), {
+      message: "model.baseUrl and model.model are required when model.provider is set",
+    }),
+  store: storeSchema.prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;

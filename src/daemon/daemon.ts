@@ -1,0 +1,118 @@
+// The daemon's composition root: takes the home, the parsed config and a logger, builds every part in order and
+// tears them down in reverse. Start-up is interruptible (SIGTERM at any step closes what was opened and leaves the
+// home and database intact) and fails closed: any step that fails stops the start with its WardenError.
+
+import type { Config } from "../config/index.js";
+import { WardenError } from "../errors.js";
+import { EventBus, type Gateway, Router, startGateway } from "../gateway/index.js";
+import { checkHome, type HomePaths, readToken } from "../home/index.js";
+import type { Logger } from "../log/index.js";
+import { SqliteStore, type Store } from "../store/index.js";
+import { acquireLock } from "./lock.js";
+import { daemonRoutes } from "./routes.js";
+import { RunLog } from "./runs.js";
+
+export interface DaemonOptions {
+  paths: HomePaths;
+  config: Config;
+  log: Logger;
+  version: string;
+  uid: number;
+  /** Aborting it during start-up undoes what was done so far; after start-up, use `stop()`. */
+  signal: AbortSignal;
+}
+
+export interface RunningDaemon {
+  readonly url: string;
+  readonly port: number;
+  /** Resolves when the daemon has fully stopped, whoever asked it to. */
+  readonly stopped: Promise<void>;
+  stop(reason: string): Promise<void>;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { paths, config, log, signal } = options;
+  const undo: Array<() => void | Promise<void>> = [];
+  const checkpoint = () => {
+    if (signal.aborted) throw new WardenError("INTERRUPTED", "start-up interrupted by a signal; nothing was changed");
+  };
+  const unwind = async () => {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (e) {
+        log.error({ err: e }, "clean-up step failed during shutdown"); // keep unwinding: the rest must still close
+      }
+    }
+  };
+
+  try {
+    const problems = checkHome(paths, options.uid);
+    if (problems.length > 0) {
+      const p = problems[0]!;
+      throw new WardenError("HOME_INVALID", `${p.path} ${p.problem}`, { file: p.path, fix: p.fix, data: { problems } });
+    }
+    const token = readToken(paths);
+    checkpoint();
+
+    const lock = acquireLock(paths);
+    undo.push(() => lock.release());
+    checkpoint();
+
+    const store: Store = SqliteStore.open(paths.database, { durability: config.store.durability });
+    undo.push(() => store.close());
+    const runs = new RunLog(store);
+    const previous = runs.begin(process.pid, options.version);
+    undo.push(() => runs.end());
+    if (previous && !previous.clean) log.warn({ previous }, "the previous daemon run did not stop cleanly");
+    checkpoint();
+
+    const events = new EventBus();
+    const startedAt = new Date();
+    let stopping: Promise<void> | undefined;
+    let resolveStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      resolveStopped = resolve;
+    });
+    const stop = (reason: string): Promise<void> => {
+      stopping ??= (async () => {
+        log.info({ reason }, "daemon stopping");
+        events.publish("daemon.stopping", { reason });
+        await unwind();
+        log.info("daemon stopped");
+        resolveStopped();
+      })();
+      return stopping;
+    };
+
+    const router = new Router();
+    for (const route of daemonRoutes({ paths, config, version: options.version, startedAt, previous, stop })) {
+      router.add(route);
+    }
+    const gateway: Gateway = await startGateway({
+      host: config.gateway.host,
+      port: config.gateway.port,
+      token,
+      router,
+      events,
+      onAuthFailure: (f) => log.warn({ auth: f }, "control plane request refused"),
+      onError: (e, where) => log.error({ err: e, where }, "control plane handler failed"),
+    });
+    undo.push(() => gateway.close());
+    checkpoint();
+
+    lock.publish({
+      pid: process.pid,
+      port: gateway.port,
+      url: gateway.url,
+      startedAt: startedAt.toISOString(),
+      version: options.version,
+    });
+    log.info({ url: gateway.url, home: paths.root }, "daemon ready");
+    events.publish("daemon.ready", { url: gateway.url });
+    return { url: gateway.url, port: gateway.port, stopped, stop };
+  } catch (e) {
+    await unwind();
+    throw e;
+  }
+}

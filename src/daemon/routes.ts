@@ -1,0 +1,56 @@
+// The daemon's own endpoints: status and shutdown. Other domains bring their routes through the composition root.
+import type { Config } from "../config/index.js";
+import type { Route } from "../gateway/index.js";
+import type { HomePaths } from "../home/index.js";
+import type { PreviousRun } from "./runs.js";
+
+export interface StatusBody {
+  version: string;
+  pid: number;
+  home: string;
+  url?: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  rssBytes: number;
+  model: { provider: string; model?: string | undefined };
+  previousRun?: PreviousRun | undefined;
+}
+
+interface RouteDeps {
+  paths: HomePaths;
+  config: Config;
+  version: string;
+  startedAt: Date;
+  previous: PreviousRun | undefined;
+  stop(reason: string): Promise<void>;
+}
+
+export function daemonRoutes(deps: RouteDeps): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/v1/status",
+      handler: (): { body: StatusBody } => ({
+        body: {
+          version: deps.version,
+          pid: process.pid,
+          home: deps.paths.root,
+          startedAt: deps.startedAt.toISOString(),
+          uptimeSeconds: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
+          rssBytes: process.memoryUsage.rss(),
+          model: { provider: deps.config.model.provider, model: deps.config.model.model },
+          previousRun: deps.previous,
+        },
+      }),
+    },
+    {
+      method: "POST",
+      path: "/v1/shutdown",
+      handler: () => {
+        // Answer first, then stop: the caller waits for the pid to go away.
+        setImmediate(() => void deps.stop("shutdown requested through the API"));
+        return { status: 202, body: { stopping: true, pid: process.pid } };
+      },
+    },
+  ];
+}

@@ -1,0 +1,56 @@
+// The CLI's side of the control plane: authenticated JSON requests to the daemon. A daemon that is not listening
+// becomes NOT_RUNNING; an error reply becomes the WardenError the daemon described.
+import WebSocket from "ws";
+import { ERROR_CODES, type ErrorCode, WardenError } from "../errors.js";
+import type { WardenEvent } from "./events.js";
+
+export class GatewayClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      throw new WardenError(
+        "NOT_RUNNING",
+        `the Warden daemon is not answering at ${this.baseUrl}`,
+        { fix: "start it with `warden start` (or check `warden status`)" },
+        { cause: e },
+      );
+    }
+    const text = await res.text();
+    const json: unknown = text ? JSON.parse(text) : {};
+    if (!res.ok) {
+      const error = (json as { error?: { code?: string; message?: string; fix?: string } }).error ?? {};
+      const code = (error.code && error.code in ERROR_CODES ? error.code : "INTERNAL") as ErrorCode;
+      throw new WardenError(code, error.message ?? `HTTP ${res.status}`, error.fix ? { fix: error.fix } : {});
+    }
+    return json as T;
+  }
+
+  /** Subscribe to the event stream; resolves once connected. Close the returned socket to stop. */
+  events(onEvent: (event: WardenEvent) => void): Promise<WebSocket> {
+    const url = new URL("/v1/events", this.baseUrl.replace(/^http/, "ws"));
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.token}` } });
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve(ws));
+      ws.once("error", (e) =>
+        reject(new WardenError("NOT_RUNNING", `cannot open ${url}: ${e.message}`, {}, { cause: e })),
+      );
+      ws.on("message", (data) => onEvent(JSON.parse(String(data)) as WardenEvent));
+    });
+  }
+}
