@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { SqliteStore, type Store } from "../store/index.js";
+import { hashEvent } from "./chain.js";
+import { AuditLog } from "./log.js";
+
+const opened: Store[] = [];
+afterEach(() => {
+  for (const s of opened.splice(0)) s.close();
+});
+
+/** A log of 10 events, with the append-only triggers dropped: the attacker has the file. */
+async function tampered() {
+  const store = SqliteStore.open(":memory:");
+  opened.push(store);
+  const audit = AuditLog.open(store);
+  for (let i = 1; i <= 10; i++) await audit.append({ type: "a.b", actor: "a", task: "t", data: { i } });
+  store.prepare("DROP TRIGGER audit_events_no_update").run();
+  store.prepare("DROP TRIGGER audit_events_no_delete").run();
+  return { store, audit };
+}
+
+type Row = {
+  seq: number;
+  ts: string;
+  type: string;
+  actor: string;
+  task: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+};
+const row = (store: Store, seq: number) => store.prepare("SELECT * FROM audit_events WHERE seq = ?").get(seq) as Row;
+const rehash = (r: Row) =>
+  hashEvent({
+    seq: r.seq,
+    ts: r.ts,
+    type: r.type,
+    actor: r.actor,
+    task: r.task,
+    dataText: r.data,
+    prevHash: r.prev_hash,
+  });
+
+describe("AuditLog verify", () => {
+  it("is OK on an empty log", async () => {
+    const store = SqliteStore.open(":memory:");
+    opened.push(store);
+    expect(await AuditLog.open(store).verify()).toEqual({ ok: true, count: 0, head: null });
+  });
+
+  it("catches an edited event at its seq", async () => {
+    const { store, audit } = await tampered();
+    store.prepare("UPDATE audit_events SET data = '{\"i\":99}' WHERE seq = 4").run();
+    expect(await audit.verify()).toMatchObject({ ok: false, seq: 4, problem: "hash_mismatch" });
+  });
+
+  it("catches an edit whose hash was recomputed, at the next link", async () => {
+    const { store, audit } = await tampered();
+    const r = { ...row(store, 4), actor: "someone-else" };
+    store.prepare("UPDATE audit_events SET actor = ?, hash = ? WHERE seq = 4").run(r.actor, rehash(r));
+    expect(await audit.verify()).toMatchObject({ ok: false, seq: 5, problem: "prev_hash_mismatch" });
+  });
+
+  it("catches a deleted event as missing", async () => {
+    const { store, audit } = await tampered();
+    store.prepare("DELETE FROM audit_events WHERE seq = 6").run();
+    expect(await audit.verify()).toMatchObject({ ok: false, seq: 6, problem: "missing" });
+  });
+
+  it("catches a truncated tail through the head record", async () => {
+    const { store, audit } = await tampered();
+    store.prepare("DELETE FROM audit_events WHERE seq > 7").run();
+    expect(await audit.verify()).toMatchObject({ ok: false, seq: 8, problem: "missing" });
+    // A later append continues after the recorded head, so the hole stays visible.
+    await audit.append({ type: "a.b", actor: "a" });
+    expect(await audit.verify()).toMatchObject({ ok: false, seq: 8, problem: "missing" });
+  });
+
+  it("catches an inserted event (renumbered) and one appended past the head", async () => {
+    const { store, audit } = await tampered();
+    const last = row(store, 10);
+    const extra = { ...last, seq: 11, prev_hash: last.hash, data: '{"forged":true}' };
+    store
+      .prepare("INSERT INTO audit_events VALUES (?,?,?,?,?,?,?,?)")
+      .run(extra.seq, extra.ts, extra.type, extra.actor, extra.task, extra.data, extra.prev_hash, rehash(extra));
+    expect(await audit.verify()).toMatchObject({ ok: false, seq: 11, problem: "head_mismatch" });
+
+    const { store: s2, audit: a2 } = await tampered();
+    // Shift 5..10 up by one and put a forged event at 5.
+    for (let seq = 10; seq >= 5; seq--) s2.prepare("UPDATE audit_events SET seq = seq + 1 WHERE seq = ?").run(seq);
+    const four = row(s2, 4);
+    const forged = { ...four, seq: 5, prev_hash: four.hash, data: '{"forged":true}' };
+    s2.prepare("INSERT INTO audit_events VALUES (?,?,?,?,?,?,?,?)").run(
+      forged.seq,
+      forged.ts,
+      forged.type,
+      forged.actor,
+      forged.task,
+      forged.data,
+      forged.prev_hash,
+      rehash(forged),
+    );
+    expect(await a2.verify()).toMatchObject({ ok: false, seq: 6, problem: "prev_hash_mismatch" });
+  });
+
+  it("catches two events swapped in place", async () => {
+    const { store, audit } = await tampered();
+    const a = row(store, 3);
+    const b = row(store, 4);
+    const set = store.prepare("UPDATE audit_events SET data = ?, prev_hash = ?, hash = ? WHERE seq = ?");
+    set.run(b.data, b.prev_hash, b.hash, 3);
+    set.run(a.data, a.prev_hash, a.hash, 4);
+    expect(await audit.verify()).toMatchObject({ ok: false, seq: 3 });
+  });
+
+  it("catches a removed head record", async () => {
+    const { store, audit } = await tampered();
+    store.prepare("DELETE FROM audit_head").run();
+    expect(await audit.verify()).toMatchObject({ ok: false, problem: "head_mismatch" });
+  });
+});
