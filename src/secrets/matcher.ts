@@ -1,0 +1,124 @@
+// Finds many literal strings in a text in one pass. Patterns of 8+ characters go through a Wu-Manber scan (a shift
+// table over 3-character blocks lets the scan jump ahead by up to the shortest pattern's length); the rare shorter
+// ones go through one regex alternation. Built once per set of patterns, then read-only. It never decides what a
+// match means: callers map a hit's label to a redaction or a block.
+
+export interface Pattern {
+  readonly text: string;
+  /** Opaque to the matcher: returned with each hit. */
+  readonly label: string;
+}
+
+export interface Hit {
+  readonly start: number;
+  readonly end: number;
+  readonly label: string;
+}
+
+const BLOCK = 3;
+const LONG = 8; // patterns at least this long use the shift table
+const MIN_PATTERN = 4;
+const TABLE_BITS = 16;
+const TABLE_SIZE = 1 << TABLE_BITS;
+
+export class MultiMatcher {
+  readonly maxLength: number;
+  private readonly min: number; // shortest long pattern: the scan window
+  private readonly shift = new Uint8Array(TABLE_SIZE);
+  private readonly buckets: (Pattern[] | undefined)[] = new Array(TABLE_SIZE);
+  private readonly short: RegExp | undefined;
+  private readonly shortLabels = new Map<string, string>();
+  private readonly hasLong: boolean;
+
+  /** Patterns shorter than 4 characters are ignored. */
+  constructor(patterns: readonly Pattern[]) {
+    const long = patterns.filter((p) => p.text.length >= LONG);
+    const short = patterns.filter((p) => p.text.length >= MIN_PATTERN && p.text.length < LONG);
+    this.maxLength = Math.max(0, ...patterns.filter((p) => p.text.length >= MIN_PATTERN).map((p) => p.text.length));
+    this.hasLong = long.length > 0;
+    this.min = Math.min(255, ...long.map((p) => p.text.length));
+    this.shift.fill(Math.min(255, this.min - BLOCK + 1));
+    for (const p of long) {
+      // Only the first `min` characters of each pattern take part in the shift table; the rest is checked exactly.
+      for (let end = BLOCK - 1; end < this.min; end++) {
+        const h = blockHash(p.text, end);
+        const s = this.min - 1 - end;
+        if (s < this.shift[h]!) this.shift[h] = s;
+      }
+      const h = blockHash(p.text, this.min - 1);
+      const bucket = this.buckets[h];
+      if (bucket) bucket.push(p);
+      else this.buckets[h] = [p];
+    }
+    // Longest first, so a value that contains another is replaced whole.
+    for (const bucket of this.buckets) bucket?.sort((a, b) => b.text.length - a.text.length);
+    if (short.length > 0) {
+      for (const p of short) if (!this.shortLabels.has(p.text)) this.shortLabels.set(p.text, p.label);
+      const alternatives = [...this.shortLabels.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+      this.short = new RegExp(alternatives.join("|"), "g");
+    }
+  }
+
+  /** Leftmost-longest, non-overlapping hits in `text`, in order. */
+  scan(text: string): Hit[] {
+    const long = this.hasLong ? this.scanLong(text) : [];
+    if (this.short === undefined) return long;
+    const hits = [...long];
+    const re = new RegExp(this.short);
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      hits.push({ start: m.index, end: m.index + m[0].length, label: this.shortLabels.get(m[0]) ?? "?" });
+    }
+    hits.sort((a, b) => a.start - b.start || b.end - a.end);
+    const kept: Hit[] = [];
+    let end = 0;
+    for (const h of hits) {
+      if (h.start < end) continue;
+      kept.push(h);
+      end = h.end;
+    }
+    return kept;
+  }
+
+  private scanLong(text: string): Hit[] {
+    const hits: Hit[] = [];
+    const { shift, buckets, min } = this;
+    const n = text.length;
+    let pos = min - 1; // last character of the current window
+    while (pos < n) {
+      const h = blockHash(text, pos);
+      const s = shift[h]!;
+      if (s > 0) {
+        pos += s;
+        continue;
+      }
+      const start = pos - min + 1;
+      let matched: Pattern | undefined;
+      const bucket = buckets[h];
+      if (bucket !== undefined) {
+        for (const p of bucket) {
+          if (text.startsWith(p.text, start)) {
+            matched = p;
+            break;
+          }
+        }
+      }
+      if (matched === undefined) {
+        pos += 1;
+      } else {
+        hits.push({ start, end: start + matched.text.length, label: matched.label });
+        pos = start + matched.text.length + min - 1;
+      }
+    }
+    return hits;
+  }
+}
+
+/** Hash of the 3 characters ending at `end`. */
+function blockHash(s: string, end: number): number {
+  const x = (s.charCodeAt(end - 2) << 14) ^ (s.charCodeAt(end - 1) << 7) ^ s.charCodeAt(end);
+  return Math.imul(x, 0x9e3779b1) >>> (32 - TABLE_BITS);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
