@@ -4,7 +4,8 @@
 export const STARTER_POLICY = `# Warden starter policy, written by \`warden init\`.
 # Warden denies every action that no rule allows. Rules below say what the agent may do on its own (allow),
 # what needs a human's yes (ask) and what is refused outright (deny). A deny beats an ask, an ask beats an allow,
-# whatever the order of the rules. Edit freely: the daemon reloads this folder within a moment of a save,
+# whatever the order of the rules. A rule marked \`fallback: true\` applies only when no other rule matched: that is
+# how "everything else asks" is written without overriding the allows. Edit freely: the daemon reloads this folder within a moment of a save,
 # and keeps the last valid policy if an edit is invalid. \`warden policy lint\` checks your changes.
 # \${workspace} stands for the current task's workspace folder; paths are compared after symlinks and ".." are
 # resolved, so a link out of the workspace does not count as inside it.
@@ -42,16 +43,18 @@ rules:
       tool: write_file
       path: \${workspace}/**
 
-  # Reading a file anywhere else asks first (it may hold private data).
+  # Reading a file anywhere else asks first (it may hold private data). fallback: only when no rule above matched.
   - id: read-elsewhere
     effect: ask
+    fallback: true
     reason: Reading a file outside the task workspace needs approval.
     match:
       tool: read_file
 
-  # Writing anywhere outside the workspace is refused: ask for a workspace copy instead.
+  # Writing anywhere outside the workspace is refused (fallback: the workspace allow above still applies).
   - id: write-elsewhere
     effect: deny
+    fallback: true
     reason: Writing outside the task workspace is not allowed.
     match:
       tool: write_file
@@ -92,6 +95,7 @@ rules:
   # Any other command asks: the approver sees the exact argv that would run.
   - id: other-commands
     effect: ask
+    fallback: true
     reason: This command is not on the read-only list; it needs approval.
     match:
       tool: exec
@@ -99,6 +103,7 @@ rules:
   # Network requests ask: the approver sees the method and the full URL.
   - id: network
     effect: ask
+    fallback: true
     reason: Network access needs approval.
     match:
       tool: http_request
@@ -106,6 +111,7 @@ rules:
   # Starting a sub-agent asks; it can never receive more than this task holds.
   - id: spawn-agent
     effect: ask
+    fallback: true
     reason: Starting a sub-agent needs approval.
     match:
       tool: spawn_agent
@@ -113,6 +119,7 @@ rules:
   # Tools of MCP servers ask until you write rules for the ones you trust.
   - id: mcp-tools
     effect: ask
+    fallback: true
     reason: MCP tools need approval until a rule allows them.
     match:
       tool: mcp.**

@@ -1,0 +1,174 @@
+// The compiled policy: decide(action) through the index, deny > ask > allow, task grants, attenuation on spawn.
+// Must never throw out of decide and never allow by default: every failure path returns a deny.
+import type { Action, Grant } from "./action.js";
+import type { CompiledRule, RuleIndex, RuleSet } from "./compile.js";
+import { type Decision, EFFECT_ORDER, NO_MATCH_REASON } from "./decision.js";
+import { computeFacts, type Facts, factsRecord } from "./facts.js";
+import { type CompiledGrant, checkAttenuation, compileGrant } from "./grants.js";
+import { type EvalContext, firstFailure } from "./match.js";
+import type { Resolver } from "./resolve.js";
+import type { Effect } from "./schema.js";
+
+export interface DecideContext {
+  /** Epoch milliseconds (time windows, grant expiry); defaults to the engine's clock. */
+  now?: number;
+  /** The grants the action's task holds (only those for `action.task`, unexpired, count). */
+  grants?: readonly Grant[];
+}
+
+export interface TraceStep {
+  rule: string;
+  file: string;
+  line: number;
+  effect: Effect;
+  /** null when the rule matched, else the first field that did not. */
+  failed: string | null;
+}
+
+export interface Explanation {
+  decision: Decision;
+  /** Every rule for this tool, in load order, with whether it matched. */
+  trace: TraceStep[];
+}
+
+export interface CompiledPolicy {
+  readonly version: string;
+  readonly rules: readonly CompiledRule[];
+  readonly ruleSet: RuleSet;
+  decide(action: Action, ctx?: DecideContext): Decision;
+  explain(action: Action, ctx?: DecideContext): Explanation;
+}
+
+function firstMatch(lists: Array<CompiledRule[] | undefined>, f: Facts, c: EvalContext): CompiledRule | null {
+  let best: CompiledRule | null = null;
+  for (const list of lists) {
+    if (list === undefined) continue;
+    for (const r of list) {
+      if (best !== null && r.order > best.order) break;
+      if (firstFailure(r, f, c) === null) {
+        best = r;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () => number): CompiledPolicy {
+  const grantCache = new WeakMap<Grant, CompiledGrant | null>();
+  const grantOf = (g: Grant): CompiledGrant | null => {
+    let cg = grantCache.get(g);
+    if (cg === undefined) {
+      const r = compileGrant(g, resolver);
+      cg = r.ok ? r.value : null;
+      grantCache.set(g, cg);
+    }
+    return cg;
+  };
+
+  const base = (f: Facts | null, effect: Effect, reason: string): Decision => ({
+    effect,
+    rule: null,
+    file: null,
+    line: null,
+    reason,
+    facts: f === null ? {} : factsRecord(f),
+    matched: [],
+    policyVersion: rs.version,
+  });
+  const byRule = (f: Facts, r: CompiledRule): Decision => ({
+    ...base(f, r.effect, r.reason),
+    rule: r.id,
+    file: r.file,
+    line: r.line,
+    matched: r.tests.map((t) => t.field),
+  });
+
+  const ruleLists = (ri: RuleIndex, f: Facts, e: Effect): Array<CompiledRule[] | undefined> => {
+    const idx = ri.byTool.get(f.tool);
+    if (idx === undefined) return [ri.wildTools[e]];
+    const parent = f.host === null ? undefined : f.host.slice(f.host.indexOf(".") + 1);
+    return [
+      idx.generic[e],
+      f.exe === null ? undefined : idx.byExe.get(f.exe)?.[e],
+      f.host === null ? undefined : idx.byHost.get(f.host)?.[e],
+      parent === undefined ? undefined : idx.byWildHost.get(parent)?.[e],
+    ];
+  };
+
+  const decideFacts = (action: Action, f: Facts, ctx: DecideContext): Decision => {
+    if (f.invalid !== null) return base(f, "deny", `invalid action: ${f.invalid}`);
+    const c: EvalContext = { now: ctx.now ?? clock() };
+    if (action.grants !== undefined) {
+      const held = (ctx.grants ?? []).filter((g) => g.task === action.task);
+      const refused = checkAttenuation(held, action.grants, c.now);
+      if (refused !== null) return { ...base(f, "deny", refused), rule: "attenuation" };
+    }
+    const deny = firstMatch(ruleLists(rs.main, f, "deny"), f, c);
+    if (deny !== null) return byRule(f, deny);
+    const ask = firstMatch(ruleLists(rs.main, f, "ask"), f, c);
+    const allow = ask === null ? firstMatch(ruleLists(rs.main, f, "allow"), f, c) : null;
+    if (allow !== null) return byRule(f, allow);
+    // A task grant answers an ask (that is what "approve for this task" means) or a missing rule; never a deny.
+    for (const g of ctx.grants ?? []) {
+      if (g.task !== action.task || (g.expiresAt !== undefined && g.expiresAt <= c.now)) continue;
+      const cg = grantOf(g);
+      if (cg !== null && firstFailure(cg.match, f, c) === null) {
+        return {
+          ...base(f, "allow", `granted for this task (${g.id})`),
+          rule: `grant:${g.id}`,
+          matched: cg.match.tests.map((t) => t.field),
+        };
+      }
+    }
+    if (ask !== null) return byRule(f, ask);
+    for (const e of EFFECT_ORDER) {
+      const r = firstMatch(ruleLists(rs.fallback, f, e), f, c);
+      if (r !== null) return byRule(f, r);
+    }
+    return base(f, "deny", NO_MATCH_REASON);
+  };
+
+  const safely = <T>(fn: () => T, fallback: (e: unknown) => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      return fallback(e); // a bug here must deny, never crash the caller or allow
+    }
+  };
+
+  return {
+    version: rs.version,
+    rules: rs.rules,
+    ruleSet: rs,
+    decide(action, ctx = {}) {
+      return safely(
+        () => decideFacts(action, computeFacts(action, resolver), ctx),
+        (e) => base(null, "deny", `policy engine error: ${(e as Error)?.message ?? String(e)}`),
+      );
+    },
+    explain(action, ctx = {}) {
+      return safely(
+        () => {
+          const f = computeFacts(action, resolver);
+          const decision = decideFacts(action, f, ctx);
+          const c: EvalContext = { now: ctx.now ?? clock() };
+          const trace: TraceStep[] =
+            f.invalid !== null
+              ? []
+              : rs.rules
+                  .filter((r) => r.tests[0]?.test(f, c))
+                  .map((r) => ({
+                    rule: r.id,
+                    file: r.file,
+                    line: r.line,
+                    effect: r.effect,
+                    failed: firstFailure(r, f, c),
+                  }));
+          return { decision, trace };
+        },
+        (e) => ({ decision: base(null, "deny", `policy engine error: ${String(e)}`), trace: [] }),
+      );
+    },
+  };
+}

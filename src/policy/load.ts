@@ -1,0 +1,127 @@
+// Reading policy files: YAML with positions, validated by the zod schema, every problem named by file:line and field.
+// Must never return a partial policy: one bad file fails the whole load (the caller keeps the last valid one).
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Document, isNode, LineCounter, parseDocument } from "yaml";
+import { WardenError } from "../errors.js";
+import { type PolicyFileSpec, policyFileSchema } from "./schema.js";
+
+export interface PolicyIssue {
+  file: string;
+  line: number;
+  /** Dotted path of the field, e.g. "rules.3.match.host" ("" for the whole file). */
+  field: string;
+  message: string;
+}
+
+export interface PolicySource {
+  /** Path as given (folder + file name). */
+  file: string;
+  text: string;
+  spec: PolicyFileSpec;
+  /** Line of a YAML node at a path such as ["rules", 2] or ["rules", 2, "examples", "allow", 0]. */
+  lineOf(path: ReadonlyArray<string | number>): number;
+}
+
+export const MAX_POLICY_FILE_BYTES = 4 * 1024 * 1024;
+
+export function issuesError(issues: PolicyIssue[]): WardenError {
+  const first = issues[0];
+  const shown = issues.slice(0, 5).map(formatIssue).join("\n");
+  const more = issues.length > 5 ? `\n(and ${issues.length - 5} more)` : "";
+  return new WardenError("POLICY_INVALID", `invalid policy:\n${shown}${more}`, {
+    file: first?.file,
+    line: first?.line,
+    fix: "fix the policy file, then `warden policy lint`",
+    data: { issues },
+  });
+}
+
+export function formatIssue(i: PolicyIssue): string {
+  return `${i.file}:${i.line}: ${i.field === "" ? "" : `${i.field}: `}${i.message}`;
+}
+
+function lineFinder(doc: Document, counter: LineCounter) {
+  return (path: ReadonlyArray<string | number>): number => {
+    // Walk up to the nearest node that exists (a missing field is reported at its parent).
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+    }
+    return 1;
+  };
+}
+
+/** Parse and validate one file's text. */
+export function parsePolicyText(file: string, text: string): { source?: PolicySource; issues: PolicyIssue[] } {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      issues: doc.errors.map((e) => ({
+        file,
+        line: e.linePos?.[0]?.line ?? 1,
+        field: "",
+        message: `YAML: ${e.message.split("\n")[0]}`,
+      })),
+    };
+  }
+  const lineOf = lineFinder(doc, counter);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    return { issues: [{ file, line: 1, field: "", message: `YAML: ${(e as Error).message}` }] };
+  }
+  const parsed = policyFileSchema.safeParse(data ?? {});
+  if (!parsed.success) {
+    return {
+      issues: parsed.error.issues.map((i) => {
+        const path = i.path.filter((p): p is string | number => typeof p !== "symbol");
+        return { file, line: lineOf(path), field: path.join("."), message: i.message };
+      }),
+    };
+  }
+  return { source: { file, text, spec: parsed.data, lineOf }, issues: [] };
+}
+
+/** The policy files of a folder, in name order: *.yaml and *.yml, hidden and editor backup files ignored. */
+export function listPolicyFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isFile() && /^[^.].*\.ya?ml$/.test(d.name))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Read and validate every file of a policy folder. A missing folder is an error, an empty one is not. */
+export function readPolicyDir(dir: string): { sources: PolicySource[]; issues: PolicyIssue[] } {
+  let names: string[];
+  try {
+    names = listPolicyFiles(dir);
+  } catch (e) {
+    return {
+      sources: [],
+      issues: [{ file: dir, line: 1, field: "", message: `cannot read the policy folder: ${(e as Error).message}` }],
+    };
+  }
+  const sources: PolicySource[] = [];
+  const issues: PolicyIssue[] = [];
+  for (const name of names) {
+    const file = join(dir, name);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      issues.push({ file, line: 1, field: "", message: `cannot read: ${(e as Error).message}` });
+      continue;
+    }
+    if (text.length > MAX_POLICY_FILE_BYTES) {
+      issues.push({ file, line: 1, field: "", message: `larger than ${MAX_POLICY_FILE_BYTES} bytes` });
+      continue;
+    }
+    const out = parsePolicyText(file, text);
+    issues.push(...out.issues);
+    if (out.source) sources.push(out.source);
+  }
+  return { sources, issues };
+}
