@@ -21,6 +21,7 @@ export interface TraceStep {
   file: string;
   line: number;
   effect: Effect;
+  fallback: boolean;
   /** null when the rule matched, else the first field that did not. */
   failed: string | null;
 }

@@ -60,7 +60,7 @@ export function parsePolicyText(file: string, text: string): { source?: PolicySo
     return {
       issues: doc.errors.map((e) => ({
         file,
-        line: e.linePos?.[0]?.line ?? 1,
+        line: counter.linePos(e.pos[0]).line,
         field: "",
         message: `YAML: ${e.message.split("\n")[0]}`,
       })),
