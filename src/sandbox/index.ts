@@ -1,2 +1,27 @@
 // Public API of the sandbox domain: everything other domains may use lives behind this file.
+// The fake for tests lives in ./sandbox.fake.ts (FakeSandbox), imported directly by tests only.
+export { type BwrapOptions, BwrapSandbox } from "./bwrap.js";
+export {
+  DEFAULT_PROFILE,
+  profileLimits,
+  resolveProfile,
+  type SandboxConfig,
+  type SandboxProfile,
+  sandboxConfigSchema,
+  sandboxProfileSchema,
+} from "./config.js";
+export { type ClosableSandbox, createSandbox, type SandboxDeps } from "./create.js";
+export { EXIT_TIMEOUT, type SandboxExecRequest, sandboxExec } from "./exec.js";
+export { NoneSandbox } from "./none.js";
 export { DEFAULT_BWRAP, type ProbeOptions, type ProbeValue, probeSandbox } from "./probe.js";
+export { BLOCKED_SYSCALLS, buildSeccompFilter, ENOSYS_SYSCALLS } from "./seccomp.js";
+export type {
+  CommandSpec,
+  Limits,
+  NetMode,
+  PathGrant,
+  RunResult,
+  Sandbox,
+  SandboxBackend,
+  SandboxInfo,
+} from "./types.js";

@@ -1,0 +1,230 @@
+// The bubblewrap backend: prepares what every run shares (seccomp bytes, host layout, synthetic /etc), then runs
+// each command through runProcess with the full profile. Fails closed: any missing piece is SANDBOX_UNAVAILABLE
+// with a fix, and no path here ever runs the command outside bwrap.
+import { constants } from "node:fs";
+import { access, chmod, lstat, mkdir, mkdtemp, readlink, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { err, ok, type Result, WardenError } from "../errors.js";
+import { BRIDGE_SOURCE } from "./bridge.js";
+import { bwrapVersion, userNamespaceFix } from "./host.js";
+import { planPaths } from "./plan.js";
+import { bwrapArgs, ETC_ALLOWLIST, innerCommand, type RootEntry, sandboxEnv, syntheticEtc } from "./profile.js";
+import { type Running, runProcess } from "./runner.js";
+import { buildSeccompFilter } from "./seccomp.js";
+import { seccompArchFor } from "./syscalls.js";
+import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
+
+export interface BwrapOptions {
+  bwrapPath?: string;
+  prlimitPath?: string;
+  /** Node binary used for the in-sandbox egress bridge (--net proxy). */
+  nodePath?: string;
+  /** Host uid/gid sandboxes run as when this process is root (never root itself). */
+  runAs?: { uid: number; gid: number };
+  /** Paths no sandbox may see or be given: Warden's home (database, secrets, token, audit). */
+  forbiddenPaths?: readonly string[];
+  /** Limits for fields a CommandSpec leaves out. */
+  defaultLimits: Limits;
+  /** Parent folder of the private runtime folder (synthetic /etc); default the OS temp folder. */
+  runtimeParent?: string;
+  /** This process's uid; injectable so tests can plan for root without being root. */
+  uid?: number;
+  gid?: number;
+}
+
+interface Prepared {
+  seccomp: Buffer;
+  rootEntries: RootEntry[];
+  etcEntries: string[];
+  runtimeDir: string;
+  identity?: { uid: number; gid: number };
+  nodeDir?: string;
+}
+
+const unavailable = (message: string, fix: string, cause?: unknown) =>
+  new WardenError("SANDBOX_UNAVAILABLE", message, { fix }, { cause });
+
+async function exists(p: string, mode = constants.F_OK): Promise<boolean> {
+  try {
+    await access(p, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class BwrapSandbox implements Sandbox {
+  readonly backend = "bwrap" as const;
+  readonly #o: BwrapOptions;
+  #prepared: Promise<Result<Prepared, WardenError>> | undefined;
+  readonly #running = new Set<Running>();
+
+  constructor(options: BwrapOptions) {
+    this.#o = options;
+  }
+
+  get bwrapPath(): string {
+    return this.#o.bwrapPath ?? "/usr/bin/bwrap";
+  }
+
+  async #prepare(): Promise<Result<Prepared, WardenError>> {
+    const arch = seccompArchFor(process.arch);
+    if (!arch)
+      return err(unavailable(`no seccomp filter for ${process.arch}`, "run Warden on x86_64 or aarch64 Linux"));
+    if (!(await exists(this.bwrapPath, constants.X_OK)))
+      return err(unavailable(`bubblewrap not found at ${this.bwrapPath}`, "apt-get install bubblewrap"));
+    const prlimit = this.#o.prlimitPath ?? "/usr/bin/prlimit";
+    if (!(await exists(prlimit, constants.X_OK)))
+      return err(unavailable(`prlimit not found at ${prlimit}`, "apt-get install util-linux"));
+    const rootEntries: RootEntry[] = [];
+    for (const name of ["bin", "sbin", "lib", "lib32", "lib64", "libx32"]) {
+      try {
+        const st = await lstat(`/${name}`);
+        if (st.isSymbolicLink()) rootEntries.push({ name, symlink: await readlink(`/${name}`) });
+        else if (st.isDirectory()) rootEntries.push({ name, dir: true });
+      } catch {
+        // not on this host
+      }
+    }
+    const etcEntries: string[] = [];
+    for (const name of ETC_ALLOWLIST) if (await exists(`/etc/${name}`, constants.R_OK)) etcEntries.push(name);
+    const uid = this.#o.uid ?? process.getuid?.() ?? 0;
+    const gid = this.#o.gid ?? process.getgid?.() ?? 0;
+    const identity = uid === 0 ? (this.#o.runAs ?? { uid: 65534, gid: 65534 }) : undefined;
+    // Private, unpredictable folder; readable by the sandbox uid (bwrap runs as that uid and must bind these files).
+    const runtimeDir = await mkdtemp(join(this.#o.runtimeParent ?? tmpdir(), "warden-sandbox-"));
+    await chmod(runtimeDir, 0o755);
+    await mkdir(join(runtimeDir, "etc"), { mode: 0o755 });
+    const etc = syntheticEtc(identity?.uid ?? uid, identity?.gid ?? gid);
+    for (const [name, body] of Object.entries(etc))
+      await writeFile(join(runtimeDir, "etc", name), body, { mode: 0o644 });
+    await mkdir(join(runtimeDir, "probe"), { mode: 0o777 });
+    await chmod(join(runtimeDir, "probe"), 0o777);
+    const node = await realpath(this.#o.nodePath ?? process.execPath);
+    const nodeDir = node.startsWith("/usr/") ? undefined : dirname(node);
+    return ok({
+      seccomp: buildSeccompFilter(arch),
+      rootEntries,
+      etcEntries,
+      runtimeDir,
+      ...(identity ? { identity } : {}),
+      ...(nodeDir ? { nodeDir } : {}),
+    });
+  }
+
+  #ready(): Promise<Result<Prepared, WardenError>> {
+    this.#prepared ??= this.#prepare().catch((e: unknown) =>
+      err(unavailable("cannot prepare the sandbox runtime folder", "check the temp folder is writable", e)),
+    );
+    return this.#prepared;
+  }
+
+  async probe(): Promise<Result<SandboxInfo, WardenError>> {
+    const prep = await this.#ready();
+    if (!prep.ok) return prep;
+    const r = await this.run({ argv: ["true"], workspace: join(prep.value.runtimeDir, "probe") });
+    if (!r.ok) return r;
+    if (r.value.exitCode !== 0)
+      return err(unavailable(`a sandboxed \`true\` exited ${r.value.exitCode}`, await userNamespaceFix()));
+    const version = await bwrapVersion(this.bwrapPath);
+    if (!version.ok) return version;
+    return ok({ backend: "bwrap", version: version.value });
+  }
+
+  async run(spec: CommandSpec): Promise<Result<RunResult, WardenError>> {
+    if (spec.argv.length === 0 || spec.argv[0] === "")
+      return err(new WardenError("BAD_REQUEST", "empty command", { fix: "give a command after --" }));
+    const prep = await this.#ready();
+    if (!prep.ok) return prep;
+    const p = prep.value;
+    const limits: Limits = { ...this.#o.defaultLimits, ...spec.limits };
+    const proxy = spec.net?.mode === "proxy" ? spec.net.socketPath : undefined;
+    const paths = await planPaths({
+      workspace: spec.workspace,
+      cwd: spec.cwd,
+      paths: spec.paths,
+      writableSensitive: spec.writableSensitive,
+      proxySocket: proxy,
+      forbidden: [...(this.#o.forbiddenPaths ?? []), join(p.runtimeDir, "etc")],
+    });
+    if (!paths.ok) return paths;
+    const pp = paths.value;
+    const args = bwrapArgs({
+      ...pp,
+      rootEntries: p.rootEntries,
+      etcEntries: p.etcEntries,
+      syntheticEtcDir: join(p.runtimeDir, "etc"),
+      limits,
+      seccompFd: 3,
+      statusFd: 4,
+      ...(p.nodeDir && proxy ? { helperDirs: [p.nodeDir] } : {}),
+    });
+    const node = this.#o.nodePath ?? process.execPath;
+    const inner = innerCommand(spec.argv, limits, {
+      prlimitPath: this.#o.prlimitPath ?? "/usr/bin/prlimit",
+      ...(proxy ? { bridge: { nodePath: node, source: BRIDGE_SOURCE } } : {}),
+    });
+    const running = runProcess(
+      {
+        file: this.bwrapPath,
+        args: [...args, "--", ...inner],
+        env: sandboxEnv({ workspace: pp.workspace, inject: spec.env, proxy: proxy !== undefined }),
+        ...(p.identity ? { uid: p.identity.uid, gid: p.identity.gid } : {}),
+        fds: [p.seccomp, "status"],
+      },
+      {
+        timeoutMs: limits.timeoutMs,
+        outputBytes: limits.outputBytes,
+        ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
+        ...(spec.onStdout ? { onStdout: spec.onStdout } : {}),
+        ...(spec.onStderr ? { onStderr: spec.onStderr } : {}),
+        ...(spec.signal ? { signal: spec.signal } : {}),
+      },
+    );
+    this.#running.add(running);
+    const o = await running.done.finally(() => this.#running.delete(running));
+    if (o.spawnError)
+      return err(
+        unavailable(`cannot start bubblewrap: ${o.spawnError.message}`, "apt-get install bubblewrap", o.spawnError),
+      );
+    const exit = o.status.find((s) => typeof s["exit-code"] === "number")?.["exit-code"] as number | undefined;
+    const killed = o.timedOut || o.aborted;
+    if (exit === undefined && !killed) {
+      // bwrap reports exit-code only for a command it started: without one, the profile could not be applied.
+      const started = o.status.some((s) => typeof s["child-pid"] === "number");
+      const line = o.stderr.trim().split("\n")[0] || `bwrap exited ${o.code}`;
+      return err(
+        new WardenError("SANDBOX_UNAVAILABLE", `sandbox could not be set up: ${line}`, {
+          fix: started
+            ? "check that the workspace and granted paths exist and are readable by the sandbox user"
+            : await userNamespaceFix(),
+          data: { stderr: o.stderr.slice(0, 2000) },
+        }),
+      );
+    }
+    return ok({
+      exitCode: killed ? null : (exit ?? null),
+      timedOut: o.timedOut,
+      aborted: o.aborted && !o.timedOut,
+      truncated: o.truncated,
+      stdout: o.stdout,
+      stderr: o.stderr,
+      durationMs: o.durationMs,
+    });
+  }
+
+  async killAll(): Promise<void> {
+    const all = [...this.#running];
+    for (const r of all) r.kill();
+    await Promise.all(all.map((r) => r.done));
+  }
+
+  /** Removes the private runtime folder; call once when the daemon stops. */
+  async close(): Promise<void> {
+    await this.killAll();
+    const prep = await this.#prepared;
+    if (prep?.ok) await rm(prep.value.runtimeDir, { recursive: true, force: true });
+    this.#prepared = undefined;
+  }
+}

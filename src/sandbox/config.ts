@@ -1,0 +1,91 @@
+// The `sandbox:` section of warden.yaml: backend choice and named profiles with their limits. Strict objects and a
+// default for every field. The `none` backend is refused unless `allowUnsandboxed: true` says it on purpose.
+import { z } from "zod";
+import type { Limits } from "./types.js";
+
+const MiB = 1024 * 1024;
+
+const pathGrantSchema = z.strictObject({
+  path: z.string().min(1).describe("Absolute host path bound at the same place inside the sandbox."),
+  write: z.boolean().default(false),
+});
+
+export const sandboxProfileSchema = z.strictObject({
+  timeoutSec: z.number().positive().max(86_400).default(120).describe("Wall time; the whole sandbox is killed after."),
+  cpuSec: z.number().int().positive().default(120).describe("CPU seconds (RLIMIT_CPU)."),
+  memoryBytes: z
+    .number()
+    .int()
+    .min(16 * MiB)
+    .default(4096 * MiB)
+    .describe("Address space (RLIMIT_AS); runtimes like Node reserve much more than they use, keep >= 4 GiB for them."),
+  processes: z.number().int().min(4).default(256).describe("Processes + threads (RLIMIT_NPROC)."),
+  fileSizeBytes: z
+    .number()
+    .int()
+    .min(MiB)
+    .default(512 * MiB)
+    .describe("Largest file written (RLIMIT_FSIZE)."),
+  tmpBytes: z
+    .number()
+    .int()
+    .min(MiB)
+    .default(256 * MiB)
+    .describe("Size of the private /tmp."),
+  openFiles: z.number().int().min(16).default(1024).describe("Open descriptors (RLIMIT_NOFILE)."),
+  outputBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(MiB)
+    .describe("Captured stdout+stderr; the rest is dropped with a marker."),
+  paths: z.array(pathGrantSchema).default([]).describe("Extra host paths, read-only unless write: true."),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+});
+
+export const sandboxConfigSchema = z
+  .strictObject({
+    backend: z
+      .enum(["bwrap", "docker", "podman", "none"])
+      .default("bwrap")
+      .describe("bwrap (default), docker/podman (not implemented yet), none (no sandbox: needs allowUnsandboxed)."),
+    allowUnsandboxed: z.boolean().default(false).describe("Must be true for backend none; doctor flags it in red."),
+    bwrapPath: z.string().min(1).default("/usr/bin/bwrap"),
+    runAsUid: z
+      .number()
+      .int()
+      .min(1)
+      .default(65534)
+      .describe("When Warden runs as root, sandboxes run as this host uid (never as root)."),
+    runAsGid: z.number().int().min(1).default(65534),
+    defaultProfile: z.string().min(1).default("default"),
+    profiles: z.record(z.string().min(1), sandboxProfileSchema).default({ default: sandboxProfileSchema.parse({}) }),
+  })
+  .refine((c) => c.backend !== "none" || c.allowUnsandboxed, {
+    message: "sandbox.backend none runs commands unsandboxed: set sandbox.allowUnsandboxed: true to mean it",
+    path: ["backend"],
+  });
+
+export type SandboxConfig = z.output<typeof sandboxConfigSchema>;
+export type SandboxProfile = z.output<typeof sandboxProfileSchema>;
+
+export const DEFAULT_PROFILE: SandboxProfile = sandboxProfileSchema.parse({});
+
+/** The named profile, or the built-in defaults for "default"; undefined for an unknown name. */
+export function resolveProfile(config: SandboxConfig, name?: string): SandboxProfile | undefined {
+  const key = name ?? config.defaultProfile;
+  return config.profiles[key] ?? (key === "default" ? DEFAULT_PROFILE : undefined);
+}
+
+export function profileLimits(p: SandboxProfile): Limits {
+  return {
+    timeoutMs: Math.round(p.timeoutSec * 1000),
+    cpuSec: p.cpuSec,
+    memoryBytes: p.memoryBytes,
+    processes: p.processes,
+    fileSizeBytes: p.fileSizeBytes,
+    tmpBytes: p.tmpBytes,
+    openFiles: p.openFiles,
+    outputBytes: p.outputBytes,
+  };
+}

@@ -1,0 +1,96 @@
+// The `none` backend: runs the command WITHOUT isolation (clean environment, limits via prlimit, wall timeout,
+// process-group kill). Only an explicit `sandbox.backend: none` with `allowUnsandboxed: true` selects it; doctor and
+// the security audit flag it in red. It must never be chosen as a fallback when bwrap fails.
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { constants as osConstants } from "node:os";
+import { err, ok, type Result, WardenError } from "../errors.js";
+import { planPaths } from "./plan.js";
+import { innerCommand, sandboxEnv } from "./profile.js";
+import { type Running, runProcess } from "./runner.js";
+import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
+
+export interface NoneOptions {
+  defaultLimits: Limits;
+  prlimitPath?: string;
+  forbiddenPaths?: readonly string[];
+}
+
+export class NoneSandbox implements Sandbox {
+  readonly backend = "none" as const;
+  readonly #o: NoneOptions;
+  readonly #running = new Set<Running>();
+
+  constructor(options: NoneOptions) {
+    this.#o = options;
+  }
+
+  async probe(): Promise<Result<SandboxInfo, WardenError>> {
+    return ok({ backend: "none", version: "unsandboxed" });
+  }
+
+  async run(spec: CommandSpec): Promise<Result<RunResult, WardenError>> {
+    if (spec.argv.length === 0 || spec.argv[0] === "")
+      return err(new WardenError("BAD_REQUEST", "empty command", { fix: "give a command after --" }));
+    if (spec.net?.mode === "proxy")
+      return err(
+        new WardenError("SANDBOX_UNAVAILABLE", "the none backend cannot confine the network to the egress proxy", {
+          fix: "use sandbox.backend: bwrap",
+        }),
+      );
+    const prlimit = this.#o.prlimitPath ?? "/usr/bin/prlimit";
+    try {
+      await access(prlimit, constants.X_OK);
+    } catch {
+      return err(
+        new WardenError("SANDBOX_UNAVAILABLE", `prlimit not found at ${prlimit}`, {
+          fix: "apt-get install util-linux",
+        }),
+      );
+    }
+    const paths = await planPaths({
+      workspace: spec.workspace,
+      cwd: spec.cwd,
+      forbidden: this.#o.forbiddenPaths ?? [],
+    });
+    if (!paths.ok) return paths;
+    const limits: Limits = { ...this.#o.defaultLimits, ...spec.limits };
+    const [file, ...args] = innerCommand(spec.argv, limits, { prlimitPath: prlimit });
+    const running = runProcess(
+      {
+        file: file as string,
+        args,
+        env: sandboxEnv({ workspace: paths.value.workspace, inject: spec.env, proxy: false }),
+        cwd: paths.value.cwd,
+      },
+      {
+        timeoutMs: limits.timeoutMs,
+        outputBytes: limits.outputBytes,
+        ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
+        ...(spec.onStdout ? { onStdout: spec.onStdout } : {}),
+        ...(spec.onStderr ? { onStderr: spec.onStderr } : {}),
+        ...(spec.signal ? { signal: spec.signal } : {}),
+      },
+    );
+    this.#running.add(running);
+    const o = await running.done.finally(() => this.#running.delete(running));
+    if (o.spawnError) return err(new WardenError("SANDBOX_FAILED", o.spawnError.message, {}, { cause: o.spawnError }));
+    const killed = o.timedOut || o.aborted;
+    const signo = o.signal ? osConstants.signals[o.signal] : undefined;
+    return ok({
+      exitCode: killed ? null : (o.code ?? (signo !== undefined ? 128 + signo : null)),
+      timedOut: o.timedOut,
+      aborted: o.aborted && !o.timedOut,
+      truncated: o.truncated,
+      stdout: o.stdout,
+      stderr: o.stderr,
+      durationMs: o.durationMs,
+    });
+  }
+
+  async killAll(): Promise<void> {
+    const all = [...this.#running];
+    for (const r of all) r.kill();
+    await Promise.all(all.map((r) => r.done));
+  }
+}

@@ -1,0 +1,223 @@
+// Runs one already-built process (bwrap, or the bare command for the `none` backend): feeds stdin and helper fds,
+// streams and caps output, enforces the wall timeout and abort by killing the whole process group (and the sandbox's
+// pid-namespace init when known), and settles only when nothing of it is left. It never decides what to run.
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { Readable, Writable } from "node:stream";
+
+export interface SpawnPlan {
+  file: string;
+  args: readonly string[];
+  env: Record<string, string>;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+  /** Helper descriptors from fd 3 up: bytes are written then closed; "status" is read as bwrap JSON status lines. */
+  fds?: readonly (Buffer | "status")[];
+}
+
+export interface RunIo {
+  stdin?: string | Uint8Array;
+  timeoutMs: number;
+  outputBytes: number;
+  onStdout?: (chunk: Uint8Array) => void;
+  onStderr?: (chunk: Uint8Array) => void;
+  signal?: AbortSignal;
+}
+
+export interface RawOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  aborted: boolean;
+  truncated: boolean;
+  stdout: string;
+  stderr: string;
+  status: Record<string, unknown>[];
+  spawnError?: NodeJS.ErrnoException;
+  durationMs: number;
+}
+
+export const truncationMarker = (cap: number) => `\n[warden: output truncated after ${cap} bytes]\n`;
+
+export interface Running {
+  done: Promise<RawOutcome>;
+  kill(): void;
+}
+
+async function gone(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state === "Z" || state === "X";
+  } catch {
+    return true; // no /proc entry: the process is gone
+  }
+}
+
+/** Wait (bounded) until a killed pid has left; an escaped process is reported by the caller's tests, not hidden. */
+async function waitGone(pid: number): Promise<void> {
+  for (let i = 0; i < 200 && !(await gone(pid)); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Descriptors this process inherited without close-on-exec (from a shell or a test runner): a child would inherit
+ * them too. Node opens its own descriptors close-on-exec, so only these leak; runProcess covers each with /dev/null.
+ */
+export function leakableFds(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc/self/fd")) {
+    const fd = Number(name);
+    if (!Number.isInteger(fd) || fd <= 2) continue;
+    try {
+      const flags = /^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+      if (flags !== undefined && (Number.parseInt(flags, 8) & O_CLOEXEC) === 0) out.push(fd);
+    } catch {
+      // closed between readdir and read (the readdir's own descriptor): nothing to cover
+    }
+  }
+  return out;
+}
+
+export function runProcess(plan: SpawnPlan, io: RunIo): Running {
+  const started = performance.now();
+  const fds = plan.fds ?? [];
+  const stdio: (number | "pipe" | "ignore")[] = [
+    io.stdin === undefined ? "ignore" : "pipe",
+    "pipe",
+    "pipe",
+    ...fds.map(() => "pipe" as const),
+  ];
+  const leaked = leakableFds().filter((fd) => fd >= stdio.length);
+  const devNull = leaked.length > 0 ? openSync("/dev/null", "r") : undefined;
+  for (const fd of leaked) {
+    while (stdio.length < fd) stdio.push("ignore");
+    stdio[fd] = devNull as number;
+  }
+  const child = spawn(plan.file, plan.args, {
+    env: plan.env,
+    cwd: plan.cwd ?? "/",
+    stdio,
+    detached: true, // own session and process group, so one kill reaches everything bwrap started outside the sandbox
+    ...(plan.uid !== undefined ? { uid: plan.uid } : {}),
+    ...(plan.gid !== undefined ? { gid: plan.gid } : {}),
+  });
+  if (devNull !== undefined) closeSync(devNull);
+  const out: Buffer[] = [];
+  const errOut: Buffer[] = [];
+  const status: Record<string, unknown>[] = [];
+  let used = 0;
+  let truncated = false;
+  let timedOut = false;
+  let aborted = false;
+  let spawnError: NodeJS.ErrnoException | undefined;
+  let innerPid: number | undefined;
+
+  const kill = () => {
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone: nothing to kill
+      }
+    }
+    if (innerPid !== undefined) {
+      try {
+        process.kill(innerPid, "SIGKILL"); // pid 1 of the sandbox: its death takes the whole pid namespace down
+      } catch {
+        // already gone
+      }
+    }
+  };
+
+  const take = (sink: Buffer[], emit: ((c: Uint8Array) => void) | undefined) => (chunk: Buffer) => {
+    if (truncated) return; // keep draining so the command never blocks on a full pipe; the bytes are dropped
+    const room = io.outputBytes - used;
+    let piece = chunk;
+    if (chunk.length > room) {
+      truncated = true;
+      piece = Buffer.concat([chunk.subarray(0, room), Buffer.from(truncationMarker(io.outputBytes))]);
+    }
+    used += Math.min(chunk.length, room);
+    sink.push(piece);
+    emit?.(piece);
+  };
+  child.stdout?.on("data", take(out, io.onStdout));
+  child.stderr?.on("data", take(errOut, io.onStderr));
+
+  fds.forEach((fd, i) => {
+    const stream = child.stdio[i + 3] as (Readable & Writable) | null;
+    if (!stream) return;
+    stream.on("error", () => {}); // the reader may close early (bwrap exits on a bad profile); the exit says why
+    if (fd === "status") {
+      let buf = "";
+      stream.on("data", (d: Buffer) => {
+        buf += d.toString();
+        // bwrap writes one JSON object per line
+        for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (!line) continue;
+          try {
+            const obj = JSON.parse(line) as Record<string, unknown>;
+            status.push(obj);
+            if (typeof obj["child-pid"] === "number") innerPid = obj["child-pid"];
+            if (timedOut || aborted) kill();
+          } catch {
+            // not JSON: ignored, and the missing exit-code then marks the run as a sandbox failure
+          }
+        }
+      });
+    } else {
+      stream.end(fd);
+    }
+  });
+  if (io.stdin !== undefined && child.stdin) {
+    child.stdin.on("error", () => {}); // EPIPE when the command does not read its input: not an error of ours
+    child.stdin.end(io.stdin);
+  }
+
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, io.timeoutMs);
+  const onAbort = () => {
+    aborted = true;
+    kill();
+  };
+  if (io.signal?.aborted) onAbort();
+  else io.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const done = new Promise<RawOutcome>((resolve) => {
+    let settled = false;
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      spawnError = e;
+      if (child.pid === undefined) finish(null, null); // never started: no 'close' is guaranteed
+    });
+    child.on("close", (code, signal) => finish(code, signal));
+    async function finish(code: number | null, signal: NodeJS.Signals | null) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      io.signal?.removeEventListener("abort", onAbort);
+      if (innerPid !== undefined && (timedOut || aborted)) await waitGone(innerPid);
+      resolve({
+        code,
+        signal,
+        timedOut,
+        aborted,
+        truncated,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(errOut).toString(),
+        status,
+        ...(spawnError ? { spawnError } : {}),
+        durationMs: performance.now() - started,
+      });
+    }
+  });
+  // An outside kill (killAll, daemon shutdown) is reported like an abort: the command did not choose to exit.
+  return { done, kill: () => onAbort() };
+}

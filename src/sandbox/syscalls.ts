@@ -1,0 +1,135 @@
+// Syscall numbers the seccomp filter names, per architecture (from the kernel's unistd headers: x86_64 uses
+// arch/x86/entry/syscalls/syscall_64.tbl, aarch64 the asm-generic table). Data only; never add a syscall here
+// without also documenting it in docs/sandbox.md.
+
+export type SeccompArch = "x86_64" | "aarch64";
+
+/** AUDIT_ARCH_* values the kernel reports in seccomp_data.arch. */
+export const AUDIT_ARCH: Record<SeccompArch, number> = {
+  x86_64: 0xc000003e,
+  aarch64: 0xc00000b7,
+};
+
+type Table = Readonly<Record<string, number>>;
+
+const X86_64: Table = {
+  ptrace: 101,
+  mount: 165,
+  umount2: 166,
+  pivot_root: 155,
+  chroot: 161,
+  move_mount: 429,
+  open_tree: 428,
+  fsopen: 430,
+  fsconfig: 431,
+  fsmount: 432,
+  fspick: 433,
+  mount_setattr: 442,
+  keyctl: 250,
+  add_key: 248,
+  request_key: 249,
+  bpf: 321,
+  userfaultfd: 323,
+  perf_event_open: 298,
+  kexec_load: 246,
+  kexec_file_load: 320,
+  unshare: 272,
+  setns: 308,
+  init_module: 175,
+  finit_module: 313,
+  delete_module: 176,
+  reboot: 169,
+  swapon: 167,
+  swapoff: 168,
+  acct: 163,
+  process_vm_readv: 310,
+  process_vm_writev: 311,
+  open_by_handle_at: 304,
+  name_to_handle_at: 303,
+  quotactl: 179,
+  quotactl_fd: 443,
+  lookup_dcookie: 212,
+  syslog: 103,
+  settimeofday: 164,
+  clock_settime: 227,
+  clock_adjtime: 305,
+  adjtimex: 159,
+  vhangup: 153,
+  nfsservctl: 180,
+  fanotify_init: 300,
+  pidfd_getfd: 438,
+  io_uring_setup: 425,
+  io_uring_enter: 426,
+  io_uring_register: 427,
+  iopl: 172,
+  ioperm: 173,
+  uselib: 134,
+  socket: 41,
+  clone: 56,
+  clone3: 435,
+  ioctl: 16,
+};
+
+const AARCH64: Table = {
+  ptrace: 117,
+  mount: 40,
+  umount2: 39,
+  pivot_root: 41,
+  chroot: 51,
+  move_mount: 429,
+  open_tree: 428,
+  fsopen: 430,
+  fsconfig: 431,
+  fsmount: 432,
+  fspick: 433,
+  mount_setattr: 442,
+  keyctl: 219,
+  add_key: 217,
+  request_key: 218,
+  bpf: 280,
+  userfaultfd: 282,
+  perf_event_open: 241,
+  kexec_load: 104,
+  kexec_file_load: 294,
+  unshare: 97,
+  setns: 268,
+  init_module: 105,
+  finit_module: 273,
+  delete_module: 106,
+  reboot: 142,
+  swapon: 224,
+  swapoff: 225,
+  acct: 89,
+  process_vm_readv: 270,
+  process_vm_writev: 271,
+  open_by_handle_at: 265,
+  name_to_handle_at: 264,
+  quotactl: 60,
+  quotactl_fd: 443,
+  lookup_dcookie: 18,
+  syslog: 116,
+  settimeofday: 170,
+  clock_settime: 112,
+  clock_adjtime: 266,
+  adjtimex: 171,
+  vhangup: 58,
+  nfsservctl: 42,
+  fanotify_init: 262,
+  pidfd_getfd: 438,
+  io_uring_setup: 425,
+  io_uring_enter: 426,
+  io_uring_register: 427,
+  socket: 198,
+  clone: 220,
+  clone3: 435,
+  ioctl: 29,
+};
+
+export const SYSCALLS: Record<SeccompArch, Table> = { x86_64: X86_64, aarch64: AARCH64 };
+
+/** Map Node's process.arch to a seccomp architecture, or undefined when the project has no filter for it. */
+export function seccompArchFor(nodeArch: string): SeccompArch | undefined {
+  if (nodeArch === "x64") return "x86_64";
+  if (nodeArch === "arm64") return "aarch64";
+  return undefined;
+}

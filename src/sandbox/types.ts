@@ -1,0 +1,84 @@
+// The Sandbox contract shared by every backend (bwrap, none, the fake) and by callers (agent loop, CLI).
+// Types only; no behaviour lives here.
+import type { Result, WardenError } from "../errors.js";
+
+export type SandboxBackend = "bwrap" | "docker" | "podman" | "none" | "fake";
+
+/** Resource limits for one command. Every field is required once resolved from a profile. */
+export interface Limits {
+  /** Wall-clock time; at the deadline the whole sandbox (every process in it) is killed. */
+  timeoutMs: number;
+  /** CPU seconds (RLIMIT_CPU). */
+  cpuSec: number;
+  /** Address space in bytes (RLIMIT_AS). */
+  memoryBytes: number;
+  /** Processes and threads of the sandbox user (RLIMIT_NPROC). */
+  processes: number;
+  /** Largest file the command may write (RLIMIT_FSIZE). */
+  fileSizeBytes: number;
+  /** Size of the private /tmp tmpfs. */
+  tmpBytes: number;
+  /** Open file descriptors (RLIMIT_NOFILE). */
+  openFiles: number;
+  /** Bytes of stdout+stderr captured and streamed; the rest is dropped and a marker says so. */
+  outputBytes: number;
+}
+
+/** A host path granted to the command beyond its workspace (read-only unless write is true). */
+export interface PathGrant {
+  path: string;
+  write?: boolean;
+}
+
+export type NetMode = { mode: "none" } | { mode: "proxy"; socketPath: string };
+
+export interface CommandSpec {
+  /** argv[0] is an absolute path or a name looked up on the sandbox's PATH (never the daemon's). */
+  argv: readonly string[];
+  /** Host folder bound read-write at the same path: the only writable place besides a private /tmp. */
+  workspace: string;
+  /** Working directory inside the sandbox; default the workspace. */
+  cwd?: string;
+  /** Variables policy injects; added to the from-scratch environment. */
+  env?: Readonly<Record<string, string>>;
+  stdin?: string | Uint8Array;
+  limits?: Partial<Limits>;
+  net?: NetMode;
+  /** Extra host paths (policy grants); each must exist. */
+  paths?: readonly PathGrant[];
+  /** Workspace-relative sensitive files the policy lets the command write (e.g. ".env"). */
+  writableSensitive?: readonly string[];
+  onStdout?: (chunk: Uint8Array) => void;
+  onStderr?: (chunk: Uint8Array) => void;
+  /** Aborting kills the sandbox like a timeout does (timedOut stays false, aborted is true). */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  /** The command's exit code; 128+N when it died from signal N; null when the sandbox was killed (timeout, abort). */
+  exitCode: number | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** Output went past limits.outputBytes; the captured text ends with a truncation marker. */
+  truncated: boolean;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface SandboxInfo {
+  backend: SandboxBackend;
+  version: string;
+}
+
+/**
+ * Contract: `run` never throws for expected failures; it returns SANDBOX_UNAVAILABLE when the sandbox cannot be
+ * built (never falling back to running unsandboxed) and SANDBOX_FAILED when it broke while running. When `run`
+ * settles, no process of that command is alive. `killAll` kills every running command and resolves once they are gone.
+ */
+export interface Sandbox {
+  readonly backend: SandboxBackend;
+  probe(): Promise<Result<SandboxInfo, WardenError>>;
+  run(spec: CommandSpec): Promise<Result<RunResult, WardenError>>;
+  killAll(): Promise<void>;
+}
