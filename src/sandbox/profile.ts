@@ -111,7 +111,8 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   for (const p of plan.readOnlyInWorkspace) a.push("--ro-bind", p, p);
   for (const g of plan.grants) a.push(g.write ? "--bind" : "--ro-bind", g.path, g.path);
   if (plan.proxySocket) a.push("--dir", "/run/warden", "--bind", plan.proxySocket, PROXY_SOCKET_IN_SANDBOX);
-  a.push("--chdir", plan.cwd);
+  // The root tmpfs holding the mount points turns read-only last: only workspace, write grants and /tmp stay writable.
+  a.push("--remount-ro", "/", "--chdir", plan.cwd);
   return a;
 }
 
