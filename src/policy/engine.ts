@@ -164,6 +164,7 @@ export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () 
                     file: r.file,
                     line: r.line,
                     effect: r.effect,
+                    fallback: r.spec.fallback,
                     failed: firstFailure(r, f, c),
                   }));
           return { decision, trace };

@@ -31,7 +31,9 @@ function shadows(s: CompiledRule, r: CompiledRule): boolean {
   if (sameTier && s.effect === r.effect && s.order > r.order) return false;
   // A deny/ask with `secrets` only catches actions using those secrets: not a cover.
   if (s.effect !== "allow" && s.spec.match.secrets !== undefined) return false;
-  return widenedFields(r.spec, s.spec).length === 0;
+  return (
+    widenedFields({ match: r.spec.match, when: r.spec.when }, { match: s.spec.match, when: s.spec.when }).length === 0
+  );
 }
 
 export function lintCompiled(policy: CompiledPolicy): PolicyIssue[] {

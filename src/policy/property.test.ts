@@ -18,15 +18,16 @@ const resolver = createMemoryResolver({
   links: { "/ws/link": "/etc", "/ws/rel": "../etc", "/ws/loop": "/ws/loop", "/ws/up": "..", "/ws/in": "sub" },
 });
 const RUNS = { numRuns: 150 };
+const WS = ["$", "{workspace}"].join(""); // the policy variable, spelled so no linter takes it for a template
 
 const tool = fc.constantFrom("exec", "read_file", "http_request", "send_message", "mcp.a.b");
 const host = fc.constantFrom("a.test", "b.a.test", "c.test", "a.test.evil");
-const pathPat = fc.constantFrom("/ws/**", "/etc/*", "/**", "${workspace}/**", "/ws/a", "/ws/*/b");
+const pathPat = fc.constantFrom("/ws/**", "/etc/*", "/**", `${WS}/**`, "/ws/a", "/ws/*/b");
 const matchArb = fc.record(
   {
     tool,
     executable: fc.subarray(EXES, { minLength: 1 }),
-    path: fc.subarray(["/ws/**", "/etc/*", "/**", "${workspace}/**", "/ws/a"], { minLength: 1 }),
+    path: fc.subarray(["/ws/**", "/etc/*", "/**", `${WS}/**`, "/ws/a"], { minLength: 1 }),
     host: fc.subarray(["a.test", "*.a.test", "c.test"], { minLength: 1 }),
     to: fc.constantFrom("owner", "others"),
     argv: fc.constantFrom(["**"], ["-l"], ["x", "**"]),
@@ -43,7 +44,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   }),
   fc.record({
     tool: fc.constantFrom("read_file", "write_file"),
-    path: pathPat.map((p) => p.replace("${workspace}", "/ws").replace(/\*+/g, "a")),
+    path: pathPat.map((p) => p.replace(WS, "/ws").replace(/\*+/g, "a")),
     workspace: fc.constant("/ws"),
   }),
   fc.record({ tool: fc.constant("http_request"), url: host.map((h) => `https://${h}/`) }),
@@ -51,7 +52,8 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ tool: fc.constant("mcp.a.b") }),
 );
 
-function compile(rules: Array<{ effect: string; fallback: boolean; match: Record<string, unknown> }>): CompiledPolicy {
+type RuleInput = { effect: string; fallback: boolean; match: object };
+function compile(rules: readonly RuleInput[]): CompiledPolicy {
   const text = stringify({ rules: rules.map((r, i) => ({ id: `r${i}`, reason: "r", ...r })) });
   const p = compilePolicyTexts({ "p.yaml": text }, { resolver, clock: () => 0 });
   if (!p.ok) throw p.error;
@@ -89,8 +91,8 @@ describe("policy properties", () => {
   it("deny always wins, whatever the order", () => {
     fc.assert(
       fc.property(fc.array(ruleArb, { maxLength: 8 }), actionArb, fc.nat(), (rules, action, at) => {
-        const deny = { effect: "deny", fallback: false, match: { tool: action.tool } };
-        const withDeny = [...rules];
+        const deny = { effect: "deny" as const, fallback: false, match: { tool: action.tool } };
+        const withDeny: RuleInput[] = [...rules];
         withDeny.splice(at % (rules.length + 1), 0, deny);
         expect(compile(withDeny).decide(action).effect).toBe("deny");
         expect(compile([...withDeny].reverse()).decide(action).effect).toBe("deny");
@@ -127,7 +129,7 @@ describe("policy properties", () => {
   });
 
   it("normalized paths never leave an allowed root", () => {
-    const p = compile([{ effect: "allow", fallback: false, match: { tool: "read_file", path: "${workspace}/**" } }]);
+    const p = compile([{ effect: "allow", fallback: false, match: { tool: "read_file", path: `${WS}/**` } }]);
     const seg = fc.constantFrom(
       "..",
       ".",
