@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { profileLimits, resolveProfile, sandboxConfigSchema } from "./config.js";
+
+describe("sandboxConfigSchema", () => {
+  it("fills every default from an empty section", () => {
+    const c = sandboxConfigSchema.parse({});
+    expect(c.backend).toBe("bwrap");
+    expect(c.allowUnsandboxed).toBe(false);
+    expect(resolveProfile(c)?.timeoutSec).toBe(120);
+  });
+  it("rejects unknown keys (strict)", () => {
+    expect(sandboxConfigSchema.safeParse({ backnd: "bwrap" }).success).toBe(false);
+    expect(sandboxConfigSchema.safeParse({ profiles: { x: { timeout: 3 } } }).success).toBe(false);
+  });
+  it("refuses backend none unless allowUnsandboxed is set", () => {
+    expect(sandboxConfigSchema.safeParse({ backend: "none" }).success).toBe(false);
+    expect(sandboxConfigSchema.safeParse({ backend: "none", allowUnsandboxed: true }).success).toBe(true);
+  });
+  it("resolves named profiles with their defaults and converts limits", () => {
+    const c = sandboxConfigSchema.parse({ profiles: { build: { timeoutSec: 600, processes: 512 } } });
+    const p = resolveProfile(c, "build");
+    expect(p?.processes).toBe(512);
+    expect(p && profileLimits(p).timeoutMs).toBe(600_000);
+    expect(resolveProfile(c, "missing")).toBeUndefined();
+    expect(resolveProfile(c, "default")).toBeDefined();
+  });
+});
