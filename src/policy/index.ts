@@ -11,13 +11,16 @@ export {
   type Principal,
   type Taint,
 } from "./action.js";
+export { formatDecision, formatExplanation, parseActionJson } from "./cli.js";
 export { checkJson, type Decision, NO_MATCH_REASON } from "./decision.js";
 export type { CompiledPolicy, DecideContext, Explanation, TraceStep } from "./engine.js";
 export { attenuate, checkAttenuation } from "./grants.js";
+export { formatLint, type LintResult, lintCompiled, lintPolicyDir } from "./lint.js";
 export { formatIssue, type PolicyIssue } from "./load.js";
 export { createMemoryResolver, type MemoryResolverOptions } from "./memory-resolver.js";
 export { compilePolicyTexts, DEFAULT_SANDBOX_PATH, type LoadOptions, loadPolicyDir } from "./policy.js";
 export { createNodeResolver, type Resolver } from "./resolve.js";
 export { type Effect, policyFileSchema, policyJsonSchema } from "./schema.js";
 export { STARTER_POLICY } from "./starter.js";
+export { type PolicyWatcher, type PolicyWatcherOptions, watchPolicyDir } from "./watch.js";
 export { detectWrappers, WRAPPER_FORMS, WRAPPER_PROGRAMS, type WrapperId } from "./wrappers.js";
