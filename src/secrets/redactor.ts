@@ -72,10 +72,15 @@ export class SecretRedactor implements Redactor {
 
   /** What `redact` would replace, without replacing or reporting: the exfiltration guard's view of a request. */
   scan(text: string): Finding[] {
-    const findings: Finding[] = [];
-    for (const hit of this.currentMatcher().scan(text)) findings.push(findingOf(hit.label));
-    for (const c of findCredentials(text)) findings.push({ kind: "credential", name: c.format });
-    if (PRIVATE_KEY_BEGIN.test(text)) findings.push({ kind: "credential", name: "private-key" });
+    const hits = this.currentMatcher().scan(text);
+    const findings: Finding[] = hits.map((hit) => findingOf(hit.label));
+    for (const c of findCredentials(text)) {
+      // A registered value that also looks like a credential is reported once, by name.
+      if (!hits.some((h) => h.start < c.end && c.start < h.end)) findings.push({ kind: "credential", name: c.format });
+    }
+    if (PRIVATE_KEY_BEGIN.test(text) && !findings.some((f) => f.name === "private-key")) {
+      findings.push({ kind: "credential", name: "private-key" });
+    }
     return findings;
   }
 

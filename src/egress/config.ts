@@ -1,0 +1,41 @@
+// The `egress:` section of warden.yaml. Every field has a default: an absent section means no internal address is
+// reachable, responses are capped at 1 MiB and CONNECT is for port 443 only.
+import { z } from "zod";
+import { canonicalAddress } from "./address.js";
+
+const address = z.string().transform((s, ctx) => {
+  const canonical = canonicalAddress(s);
+  if (canonical === undefined) {
+    ctx.addIssue({ code: "custom", message: `${s} is not an IP address (exact addresses only, no ranges)` });
+    return z.NEVER;
+  }
+  return canonical;
+});
+
+export const egressConfigSchema = z.strictObject({
+  /** Internal addresses (loopback, private, ...) that may be reached anyway: exact addresses, no ranges, no names. */
+  allowAddresses: z.array(address).default([]),
+  /** Decoded response body cap; the rest is cut and the result marked truncated. */
+  maxResponseBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** Cap for responses relayed by the proxy to the sandbox (downloads); the connection is cut beyond it. */
+  proxyMaxResponseBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
+  /** Request bodies are held in full so the exfiltration guard sees all of them before anything is sent. */
+  maxRequestBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
+  maxRedirects: z.number().int().min(0).max(20).default(5),
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** Ports CONNECT may reach; the tunnel must start with a TLS handshake. */
+  connectPorts: z.array(z.number().int().min(1).max(65535)).default([443]),
+});
+export type EgressConfig = z.infer<typeof egressConfigSchema>;

@@ -1,0 +1,81 @@
+// Test upstreams on 127.0.0.1: an HTTP server that records every request it receives and answers by a route table,
+// and a raw TCP echo server for CONNECT tunnels. For tests only (excluded from the build).
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTcpServer, type Server, type Socket } from "node:net";
+
+export interface Recorded {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export type Route = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+export interface Upstream extends AsyncDisposable {
+  readonly port: number;
+  readonly requests: Recorded[];
+  route(path: string, handler: Route): void;
+}
+
+/** Unrouted paths answer 200 with a JSON echo of what was received (method, url, headers, body). */
+export async function recordingUpstream(): Promise<Upstream> {
+  const requests: Recorded[] = [];
+  const routes = new Map<string, Route>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      const route = routes.get((req.url ?? "").split("?")[0] ?? "");
+      if (route) return route(req, body, res);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+  return {
+    port,
+    requests,
+    route: (path, handler) => routes.set(path, handler),
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface EchoServer extends AsyncDisposable {
+  readonly port: number;
+  readonly received: Buffer[];
+}
+
+/** A TCP server that echoes every byte back (stands in for a TLS server behind CONNECT). */
+export async function echoServer(): Promise<EchoServer> {
+  const received: Buffer[] = [];
+  const open = new Set<Socket>();
+  const server: Server = createTcpServer((socket) => {
+    open.add(socket);
+    socket.on("close", () => open.delete(socket));
+    socket.on("data", (d: Buffer) => {
+      received.push(d);
+      socket.write(d);
+    });
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  return {
+    port: typeof addr === "object" && addr !== null ? addr.port : 0,
+    received,
+    async [Symbol.asyncDispose]() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of open) s.destroy();
+      });
+    },
+  };
+}
