@@ -1,7 +1,7 @@
 // Canonical JSON: one byte-exact text for a JSON value (object keys sorted by code unit, no whitespace, undefined
 // members dropped as JSON.stringify does). The audit chain and the approvals binding hash both depend on it, so it
 // must never change meaning once events exist: a change here would break every stored hash.
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** A JSON value as stored: what `canonicalJson` accepts. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -52,6 +52,9 @@ function encode(value: unknown, seen: Set<object>): string {
   return out;
 }
 
+// One-shot crypto.hash (Node >= 20.12) is about 2.5x faster than createHash for short inputs; verify is bound by it.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: "hex") => string }).hash;
+
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return oneShot ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text, "utf8").digest("hex");
 }

@@ -113,6 +113,25 @@ describe("AuditLog verify", () => {
     expect(await audit.verify()).toMatchObject({ ok: false, seq: 3 });
   });
 
+  it("gives the same answers through a Store whose statements cannot return raw rows", async () => {
+    const { store, audit } = await tampered();
+    const plain: Store = {
+      path: store.path,
+      migrate: (d, m) => store.migrate(d, m),
+      transaction: (fn) => store.transaction(fn),
+      close: () => store.close(),
+      prepare: (sql) => {
+        const s = store.prepare(sql);
+        return { run: (...p) => s.run(...p), get: (...p) => s.get(...p), all: (...p) => s.all(...p) };
+      },
+    };
+    const viaPlain = AuditLog.open(plain);
+    expect(await viaPlain.verify()).toMatchObject({ ok: true, count: 10 });
+    store.prepare("UPDATE audit_events SET type = 'a.c' WHERE seq = 9").run();
+    expect(await viaPlain.verify()).toMatchObject({ ok: false, seq: 9, problem: "hash_mismatch" });
+    expect(await audit.verify()).toMatchObject({ ok: false, seq: 9, problem: "hash_mismatch" });
+  });
+
   it("catches a removed head record", async () => {
     const { store, audit } = await tampered();
     store.prepare("DELETE FROM audit_head").run();
