@@ -1,7 +1,14 @@
 // The request as the agent wrote it, checked before anything leaves: handles only where bindings can place them
 // (header and query values), the exfiltration guard (no secret value and no detected credential going to a
 // destination it is not bound to), then injection of bound values at send time. Returns denials, never throws.
-import { boundTo, type Destination, handlesIn, resolveHttpValue } from "../secrets/index.js";
+import {
+  boundAt,
+  type Destination,
+  type Finding,
+  handlesIn,
+  type Placement,
+  resolveHttpValue,
+} from "../secrets/index.js";
 import type { Parsed, Target } from "./target.js";
 import type { Scanner, SecretAccess } from "./types.js";
 
@@ -50,18 +57,33 @@ export interface Blocked {
   readonly findings: ReturnType<Scanner["scan"]>;
 }
 
-/** The exfiltration guard over URL, headers and body. */
+/**
+ * The exfiltration guard over URL, headers and body: a secret value may appear only where a binding could have put
+ * it (that header or query parameter of that destination); a detected credential may appear nowhere.
+ */
 export function exfiltrationCheck(req: Outgoing, scanner: Scanner, secrets: SecretAccess): Blocked | undefined {
   const to = destinationOf(req.target);
   const { host, path, search } = req.target;
-  // Encoded forms are patterns of the scanner already; the decoded URL is scanned too for unusual escapings.
-  const parts = [host, path, search, safeDecode(path), safeDecode(search.replace(/\+/g, " ")), ...req.headers.flat()];
-  if (req.body && req.body.length > 0) parts.push(req.body.toString("utf8"));
-  const findings = parts.flatMap((p) => scanner.scan(p));
-  const unbound = findings.filter((f) => f.kind === "credential" || !boundTo(secrets.bindings, f.name, to));
-  if (unbound.length === 0) return undefined;
-  const what = unbound.map((f) => (f.kind === "secret" ? `secret ${f.name}` : `a ${f.name} credential`));
-  return { reason: `request carries ${[...new Set(what)].join(", ")} not bound to ${to.host}`, findings: unbound };
+  // Encoded forms are patterns of the scanner; decoded text is scanned too, for unusual escapings.
+  const parts: { text: string; where?: Placement }[] = [{ text: host }, { text: path }, { text: safeDecode(path) }];
+  for (const [name, value] of new URLSearchParams(search))
+    parts.push({ text: name }, { text: value, where: { query: name } });
+  for (const [name, value] of req.headers) parts.push({ text: name }, { text: value, where: { header: name } });
+  if (req.body && req.body.length > 0) parts.push({ text: req.body.toString("utf8") });
+  const blocking: Finding[] = [];
+  for (const part of parts) {
+    for (const f of scanner.scan(part.text)) {
+      const bound =
+        f.kind === "secret" && part.where !== undefined && boundAt(secrets.bindings, f.name, to, part.where);
+      if (!bound) blocking.push(f);
+    }
+  }
+  if (blocking.length === 0) return undefined;
+  const what = blocking.map((f) => (f.kind === "secret" ? `secret ${f.name}` : `a ${f.name} credential`));
+  return {
+    reason: `request carries ${[...new Set(what)].join(", ")}, not bound there (${to.host})`,
+    findings: blocking,
+  };
 }
 
 /** Replace bound handles by their values; the returned search string is the new query. */

@@ -1,7 +1,11 @@
 // Test upstreams on 127.0.0.1: an HTTP server that records every request it receives and answers by a route table,
 // and a raw TCP echo server for CONNECT tunnels. For tests only (excluded from the build).
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
 
 export interface Recorded {
   readonly method: string;
@@ -76,6 +80,44 @@ export async function echoServer(): Promise<EchoServer> {
         server.close(() => resolve());
         for (const s of open) s.destroy();
       });
+    },
+  };
+}
+
+/** A throwaway self-signed certificate for `name` (openssl is on the project's machine kind). */
+export function selfSignedCert(dir: string, name: string): { key: string; cert: string } {
+  const keyPath = join(dir, `${name}.key`);
+  const certPath = join(dir, `${name}.crt`);
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"].concat([
+      "-subj",
+      `/CN=${name}`,
+      "-addext",
+      `subjectAltName=DNS:${name}`,
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+    ]),
+    { stdio: "ignore" },
+  );
+  return { key: readFileSync(keyPath, "utf8"), cert: readFileSync(certPath, "utf8") };
+}
+
+/** An HTTPS server answering `hello over tls` to every request. */
+export async function tlsUpstream(cert: { key: string; cert: string }): Promise<{ port: number } & AsyncDisposable> {
+  const server = createHttpsServer(cert, (_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end("hello over tls");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  return {
+    port: typeof addr === "object" && addr !== null ? addr.port : 0,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

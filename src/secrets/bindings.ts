@@ -62,6 +62,11 @@ export function boundTo(bindings: Bindings, secret: string, to: Destination): bo
   return bindings.http.some((b) => b.secret === secret && matchesDestination(b, to));
 }
 
+/** Is `secret` bound to this destination in this placement? The exfiltration guard allows a value only there. */
+export function boundAt(bindings: Bindings, secret: string, to: Destination, where: Placement): boolean {
+  return bindings.http.some((b) => b.secret === secret && matchesDestination(b, to) && placed(b, where));
+}
+
 function matchesDestination(b: HttpBinding, to: Destination): boolean {
   return (
     b.scheme === to.scheme &&

@@ -2,6 +2,7 @@
 export {
   type Bindings,
   bindingsSchema,
+  boundAt,
   boundTo,
   type Destination,
   defaultPort,
