@@ -2,15 +2,16 @@
 // each command through runProcess with the full profile. Fails closed: any missing piece is SANDBOX_UNAVAILABLE
 // with a fix, and no path here ever runs the command outside bwrap.
 import { constants } from "node:fs";
-import { access, chmod, lstat, mkdir, mkdtemp, readlink, realpath, rm, writeFile } from "node:fs/promises";
+import { access, chmod, lstat, mkdir, mkdtemp, readlink, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { BRIDGE_SOURCE } from "./bridge.js";
+import { buildEtc } from "./etc.js";
 import { bwrapVersion, userNamespaceFix } from "./host.js";
 import { planPaths } from "./plan.js";
-import { bwrapArgs, ETC_ALLOWLIST, innerCommand, type RootEntry, sandboxEnv, syntheticEtc } from "./profile.js";
-import { type Running, runProcess } from "./runner.js";
+import { bwrapArgs, innerCommand, type RootEntry, sandboxEnv } from "./profile.js";
+import { type Running, runProcess, type SpawnPlan } from "./runner.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
@@ -36,7 +37,6 @@ export interface BwrapOptions {
 interface Prepared {
   seccomp: Buffer;
   rootEntries: RootEntry[];
-  etcEntries: string[];
   runtimeDir: string;
   identity?: { uid: number; gid: number };
   nodeDir?: string;
@@ -87,18 +87,13 @@ export class BwrapSandbox implements Sandbox {
         // not on this host
       }
     }
-    const etcEntries: string[] = [];
-    for (const name of ETC_ALLOWLIST) if (await exists(`/etc/${name}`, constants.R_OK)) etcEntries.push(name);
     const uid = this.#o.uid ?? process.getuid?.() ?? 0;
     const gid = this.#o.gid ?? process.getgid?.() ?? 0;
     const identity = uid === 0 ? (this.#o.runAs ?? { uid: 65534, gid: 65534 }) : undefined;
     // Private, unpredictable folder; readable by the sandbox uid (bwrap runs as that uid and must bind these files).
     const runtimeDir = await mkdtemp(join(this.#o.runtimeParent ?? tmpdir(), "warden-sandbox-"));
     await chmod(runtimeDir, 0o755);
-    await mkdir(join(runtimeDir, "etc"), { mode: 0o755 });
-    const etc = syntheticEtc(identity?.uid ?? uid, identity?.gid ?? gid);
-    for (const [name, body] of Object.entries(etc))
-      await writeFile(join(runtimeDir, "etc", name), body, { mode: 0o644 });
+    await buildEtc(join(runtimeDir, "etc"), identity ?? { uid, gid });
     await mkdir(join(runtimeDir, "probe"), { mode: 0o777 });
     await chmod(join(runtimeDir, "probe"), 0o777);
     const node = await realpath(this.#o.nodePath ?? process.execPath);
@@ -106,7 +101,6 @@ export class BwrapSandbox implements Sandbox {
     return ok({
       seccomp: buildSeccompFilter(arch),
       rootEntries,
-      etcEntries,
       runtimeDir,
       ...(identity ? { identity } : {}),
       ...(nodeDir ? { nodeDir } : {}),
@@ -132,7 +126,11 @@ export class BwrapSandbox implements Sandbox {
     return ok({ backend: "bwrap", version: version.value });
   }
 
-  async run(spec: CommandSpec): Promise<Result<RunResult, WardenError>> {
+  /**
+   * The exact process a command would run as (bwrap argv, environment, identity, helper fds), without running it.
+   * Used by run(), by the benchmark to split the profile's cost from Warden's, and for debugging.
+   */
+  async plan(spec: CommandSpec): Promise<Result<SpawnPlan & { limits: Limits }, WardenError>> {
     if (spec.argv.length === 0 || spec.argv[0] === "")
       return err(new WardenError("BAD_REQUEST", "empty command", { fix: "give a command after --" }));
     const prep = await this.#ready();
@@ -153,8 +151,7 @@ export class BwrapSandbox implements Sandbox {
     const args = bwrapArgs({
       ...pp,
       rootEntries: p.rootEntries,
-      etcEntries: p.etcEntries,
-      syntheticEtcDir: join(p.runtimeDir, "etc"),
+      etcDir: join(p.runtimeDir, "etc"),
       limits,
       seccompFd: 3,
       statusFd: 4,
@@ -165,23 +162,28 @@ export class BwrapSandbox implements Sandbox {
       prlimitPath: this.#o.prlimitPath ?? "/usr/bin/prlimit",
       ...(proxy ? { bridge: { nodePath: node, source: BRIDGE_SOURCE } } : {}),
     });
-    const running = runProcess(
-      {
-        file: this.bwrapPath,
-        args: [...args, "--", ...inner],
-        env: sandboxEnv({ workspace: pp.workspace, inject: spec.env, proxy: proxy !== undefined }),
-        ...(p.identity ? { uid: p.identity.uid, gid: p.identity.gid } : {}),
-        fds: [p.seccomp, "status"],
-      },
-      {
-        timeoutMs: limits.timeoutMs,
-        outputBytes: limits.outputBytes,
-        ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
-        ...(spec.onStdout ? { onStdout: spec.onStdout } : {}),
-        ...(spec.onStderr ? { onStderr: spec.onStderr } : {}),
-        ...(spec.signal ? { signal: spec.signal } : {}),
-      },
-    );
+    return ok({
+      file: this.bwrapPath,
+      args: [...args, "--", ...inner],
+      env: sandboxEnv({ workspace: pp.workspace, inject: spec.env, proxy: proxy !== undefined }),
+      ...(p.identity ? { uid: p.identity.uid, gid: p.identity.gid } : {}),
+      fds: [p.seccomp, "status"],
+      limits,
+    });
+  }
+
+  async run(spec: CommandSpec): Promise<Result<RunResult, WardenError>> {
+    const planned = await this.plan(spec);
+    if (!planned.ok) return planned;
+    const { limits, ...plan } = planned.value;
+    const running = runProcess(plan, {
+      timeoutMs: limits.timeoutMs,
+      outputBytes: limits.outputBytes,
+      ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
+      ...(spec.onStdout ? { onStdout: spec.onStdout } : {}),
+      ...(spec.onStderr ? { onStderr: spec.onStderr } : {}),
+      ...(spec.signal ? { signal: spec.signal } : {}),
+    });
     this.#running.add(running);
     const o = await running.done.finally(() => this.#running.delete(running));
     if (o.spawnError)
@@ -197,7 +199,7 @@ export class BwrapSandbox implements Sandbox {
       return err(
         new WardenError("SANDBOX_UNAVAILABLE", `sandbox could not be set up: ${line}`, {
           fix: started
-            ? "check that the workspace and granted paths exist and are readable by the sandbox user"
+            ? `the sandbox runs as host uid ${plan.uid ?? process.getuid?.()}: make the workspace and granted paths reachable by it (o+x on parent folders) or run Warden as their owner`
             : await userNamespaceFix(),
           data: { stderr: o.stderr.slice(0, 2000) },
         }),

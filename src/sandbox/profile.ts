@@ -60,10 +60,8 @@ export interface BwrapPlan {
   workspace: string;
   cwd: string;
   rootEntries: readonly RootEntry[];
-  /** Host /etc entries that exist (names from ETC_ALLOWLIST). */
-  etcEntries: readonly string[];
-  /** Folder holding the synthetic /etc files. */
-  syntheticEtcDir: string;
+  /** Folder holding the minimal /etc (see etc.ts), bound read-only as /etc. */
+  etcDir: string;
   /** Real paths inside the workspace to re-mount read-only. */
   readOnlyInWorkspace: readonly string[];
   /** Extra host paths (real paths). */
@@ -100,9 +98,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     if ("symlink" in e) a.push("--symlink", e.symlink, `/${e.name}`);
     else a.push("--ro-bind", `/${e.name}`, `/${e.name}`);
   }
-  a.push("--dir", "/etc");
-  for (const name of plan.etcEntries) a.push("--ro-bind", `/etc/${name}`, `/etc/${name}`);
-  for (const name of ETC_SYNTHETIC) a.push("--ro-bind", `${plan.syntheticEtcDir}/${name}`, `/etc/${name}`);
+  a.push("--ro-bind", plan.etcDir, "/etc");
   a.push("--proc", "/proc", "--dev", "/dev");
   a.push("--size", String(plan.limits.tmpBytes), "--tmpfs", "/tmp");
   a.push("--dir", "/var", "--symlink", "../tmp", "/var/tmp");

@@ -1,0 +1,170 @@
+// Sandbox latency benchmark: Warden's in-process sandbox (as the daemon calls it) for `true`, against a bare spawn
+// of `true` and a bare `bwrap ... true` measured in the same run; 100 sequential and 8-way parallel; and the
+// `warden sandbox exec` CLI end to end when it exists. Prints one JSON object. Build first: npm run build.
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { BwrapSandbox, DEFAULT_PROFILE, profileLimits } from "../../dist/sandbox/index.js";
+
+const ROOT = process.getuid() === 0;
+const SEQ = 100;
+const PAR = 8;
+const CLI_RUNS = 20;
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ws = mkdtempSync(join(tmpdir(), "warden-bench-"));
+chmodSync(ws, 0o755);
+if (ROOT) chownSync(ws, 65534, 65534);
+const asUser = ROOT ? { uid: 65534, gid: 65534 } : {};
+
+const BARE_BWRAP = [
+  "--unshare-all",
+  "--unshare-user",
+  "--die-with-parent",
+  "--ro-bind",
+  "/usr",
+  "/usr",
+  "--symlink",
+  "usr/bin",
+  "/bin",
+  "--symlink",
+  "usr/lib",
+  "/lib",
+  "--symlink",
+  "usr/lib64",
+  "/lib64",
+  "--proc",
+  "/proc",
+  "--dev",
+  "/dev",
+  "--",
+  "/usr/bin/true",
+];
+
+function exec(file, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], env: {}, ...opts });
+    c.stdout.resume();
+    c.stderr.resume();
+    c.on("error", reject);
+    c.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited ${code}`))));
+  });
+}
+
+const q = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+function stats(ms) {
+  const s = [...ms].sort((a, b) => a - b);
+  const r = (x) => Math.round(x * 100) / 100;
+  return { n: s.length, p50: r(q(s, 0.5)), p99: r(q(s, 0.99)), min: r(s[0]), max: r(s[s.length - 1]) };
+}
+
+/** Interleaves the contenders call by call, so load from other processes hits all of them alike. */
+async function interleaved(fns, n, warm = 5) {
+  const names = Object.keys(fns);
+  const times = Object.fromEntries(names.map((k) => [k, []]));
+  for (let i = 0; i < warm + n; i++) {
+    const order = i % 2 === 0 ? names : [...names].reverse();
+    for (const k of order) {
+      const t = performance.now();
+      await fns[k]();
+      if (i >= warm) times[k].push(performance.now() - t);
+    }
+  }
+  return Object.fromEntries(names.map((k) => [k, stats(times[k])]));
+}
+
+async function sequential(fn, n, warm = 5) {
+  for (let i = 0; i < warm; i++) await fn();
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return stats(out);
+}
+
+async function parallel(fn, total, width) {
+  const lat = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < total) {
+        next++;
+        const t = performance.now();
+        await fn();
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
+  const wall = performance.now() - t0;
+  return { ...stats(lat), wallMs: Math.round(wall), perSecond: Math.round((total / wall) * 1000 * 10) / 10 };
+}
+
+const sandbox = new BwrapSandbox({ defaultLimits: { ...profileLimits(DEFAULT_PROFILE), timeoutMs: 30_000 } });
+const inProcess = async () => {
+  const r = await sandbox.run({ argv: ["true"], workspace: ws });
+  if (!r.ok || r.value.exitCode !== 0) throw new Error(`sandboxed true failed: ${JSON.stringify(r)}`);
+};
+const bareSpawn = () => exec("/usr/bin/true", []);
+// Warden's full profile (seccomp, rlimits, minimal /etc, ...) spawned bare: splits the profile's own cost from
+// the cost of Warden's Node-side code (path checks, streams, status parsing).
+const planned = await sandbox.plan({ argv: ["true"], workspace: ws });
+if (!planned.ok) throw planned.error;
+const fullPlan = planned.value;
+const bareBwrapFullProfile = () =>
+  new Promise((resolve, reject) => {
+    const c = spawn(fullPlan.file, fullPlan.args, {
+      stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
+      env: fullPlan.env,
+      ...asUser,
+    });
+    c.stdout.resume();
+    c.stderr.resume();
+    c.stdio[3].on("error", () => {});
+    c.stdio[3].end(fullPlan.fds[0]);
+    c.stdio[4].resume();
+    c.on("error", reject);
+    c.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`bwrap exited ${code}`))));
+  });
+const bareBwrap = () => exec("/usr/bin/bwrap", BARE_BWRAP, asUser);
+
+const started = performance.now();
+const result = { machine: { cores: (await import("node:os")).cpus().length, node: process.version, root: ROOT } };
+Object.assign(result, await interleaved({ bareSpawn, bareBwrap, bareBwrapFullProfile, inProcess }, SEQ));
+result.bareBwrapParallel8 = await parallel(bareBwrap, SEQ, PAR);
+result.inProcessParallel8 = await parallel(inProcess, SEQ, PAR);
+result.ratios = {
+  inProcessVsBareBwrapP50: Math.round((result.inProcess.p50 / result.bareBwrap.p50) * 100) / 100,
+  inProcessOverheadVsBareBwrapP50Ms: Math.round((result.inProcess.p50 - result.bareBwrap.p50) * 100) / 100,
+  fullProfileVsBareBwrapP50: Math.round((result.bareBwrapFullProfile.p50 / result.bareBwrap.p50) * 100) / 100,
+  inProcessVsFullProfileBwrapP50: Math.round((result.inProcess.p50 / result.bareBwrapFullProfile.p50) * 100) / 100,
+  parallel8ThroughputVsBareBwrap:
+    Math.round((result.inProcessParallel8.perSecond / result.bareBwrapParallel8.perSecond) * 100) / 100,
+  targetInProcessVsBareBwrap: 1.3,
+};
+
+const cli = join(repo, "bin", "warden.js");
+const help = spawnSync(process.execPath, [cli, "sandbox", "exec", "--help"], { encoding: "utf8", timeout: 20_000 });
+if (help.status === 0) {
+  const runCli = () =>
+    exec(process.execPath, [cli, "sandbox", "exec", "--workspace", ws, "--", "true"], {
+      env: { PATH: "/usr/bin:/bin", HOME: ws },
+    });
+  try {
+    result.cli = await sequential(runCli, CLI_RUNS, 2);
+    result.ratios.cliVsSandboxRuntimeCli650ms = Math.round((650 / result.cli.p50) * 10) / 10;
+    result.ratios.targetCliSpeedup = 4;
+  } catch (e) {
+    result.cli = { error: String(e.message ?? e) };
+  }
+} else {
+  result.cli = { skipped: "`warden sandbox exec` is not wired yet (bin/warden.js sandbox exec --help failed)" };
+}
+result.anchors = { sandboxRuntimeLibMs: 120, sandboxRuntimeCliMs: "650-850", openShellMs: 56 };
+result.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+await sandbox.close();
+rmSync(ws, { recursive: true, force: true });
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
