@@ -2,7 +2,7 @@
 // Must never return a partial policy: one bad file fails the whole load (the caller keeps the last valid one).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Document, isNode, LineCounter, parseDocument } from "yaml";
+import { type Document, isNode, isSeq, LineCounter, parseDocument } from "yaml";
 import { WardenError } from "../errors.js";
 import { type PolicyFileSpec, policyFileSchema } from "./schema.js";
 
@@ -42,7 +42,16 @@ export function formatIssue(i: PolicyIssue): string {
 }
 
 function lineFinder(doc: Document, counter: LineCounter) {
+  // Rule lines are asked for once per rule: index them in one pass (getIn walks a sequence from its start).
+  const rules = doc.get("rules", true);
+  const ruleLines = isSeq(rules)
+    ? rules.items.map((n) => (isNode(n) && n.range ? counter.linePos(n.range[0]).line : 1))
+    : [];
   return (path: ReadonlyArray<string | number>): number => {
+    if (path.length === 2 && path[0] === "rules" && typeof path[1] === "number") {
+      const line = ruleLines[path[1]];
+      if (line !== undefined) return line;
+    }
     // Walk up to the nearest node that exists (a missing field is reported at its parent).
     for (let n = path.length; n >= 0; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
