@@ -8,6 +8,7 @@ export {
   type ExecutionStart,
   type ExecutionState,
 } from "./executions.js";
+export { auditExportQuerySchema, auditTailQuerySchema } from "./http.js";
 export { type AuditListener, AuditLog, type AuditLogOptions } from "./log.js";
 export {
   AUDIT_EVENT_TYPES,

@@ -162,3 +162,10 @@ describe("AuditLog reading", () => {
     await expect(audit.append({ type: "a.b", actor: "a" })).resolves.toMatchObject({ seq: 2 });
   });
 });
+
+describe("AuditLog export input", () => {
+  it("refuses a --since that is not a time", () => {
+    const { audit } = open();
+    expect(() => [...audit.export({ since: "yesterday-ish" })]).toThrow(expect.objectContaining({ code: "USAGE" }));
+  });
+});

@@ -176,7 +176,15 @@ export class AuditLog implements AuditSink {
     const out: AuditEvent[] = [];
     for (const e of events) {
       seq++;
-      const hash = hashEvent({ ...e, seq, prevHash: prev });
+      const hash = hashEvent({
+        seq,
+        ts: e.ts,
+        type: e.type,
+        actor: e.actor,
+        task: e.task,
+        dataText: e.dataText,
+        prevHash: prev,
+      });
       insert.run(seq, e.ts, e.type, e.actor, e.task, e.dataText, prev, hash);
       out.push({
         seq,
@@ -184,7 +192,8 @@ export class AuditLog implements AuditSink {
         type: e.type,
         actor: e.actor,
         task: e.task,
-        data: JSON.parse(e.dataText),
+        // The object that was encoded, not a re-parse of the text: the same JSON content, without the cost.
+        data: e.data as AuditEvent["data"],
         prev_hash: prev,
         hash,
       });

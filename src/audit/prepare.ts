@@ -11,6 +11,8 @@ export interface PreparedEvent {
   actor: string;
   task: string | null;
   dataText: string;
+  /** The (redacted) data object that dataText encodes, handed back to the caller without re-parsing. */
+  data: Record<string, unknown>;
 }
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
@@ -30,13 +32,14 @@ export function prepareEvent(input: AuditEventInput, ts: string, redactor: Redac
     throw new WardenError("BAD_REQUEST", "audit event data must be an object");
   }
   let dataText: string;
+  const stored = (redactor ? redactDeep(data, redactor) : data) as Record<string, unknown>;
   try {
-    dataText = canonicalJson(redactor ? redactDeep(data, redactor) : data);
+    dataText = canonicalJson(stored);
   } catch (e) {
     throw new WardenError("BAD_REQUEST", "audit event data is not representable as JSON", {}, { cause: e });
   }
   const r = (s: string) => (redactor ? redactor.redact(s) : s);
-  return { ts, type: input.type, actor: r(input.actor), task: task === null ? null : r(task), dataText };
+  return { ts, type: input.type, actor: r(input.actor), task: task === null ? null : r(task), dataText, data: stored };
 }
 
 /** Copy of `value` with every string (keys included) passed through the redactor. */

@@ -1,4 +1,5 @@
 // Reading the audit log: rows to events, tail, and paged export. Read-only: nothing here writes.
+import { WardenError } from "../errors.js";
 import type { Store } from "../store/index.js";
 import type { AuditEvent, ExportOptions } from "./types.js";
 
@@ -35,7 +36,9 @@ export function eventsAfter(store: Store, afterSeq: number, limit = PAGE): Audit
 
 /** Every matching event, oldest first, read a page at a time so a large log never sits in memory. */
 export function* exportEvents(store: Store, options: ExportOptions = {}): Generator<AuditEvent> {
-  const since = options.since === undefined ? "" : new Date(options.since).toISOString();
+  const sinceMs = options.since === undefined ? 0 : new Date(options.since).getTime();
+  if (Number.isNaN(sinceMs)) throw new WardenError("USAGE", `--since: not a time: ${String(options.since)}`);
+  const since = options.since === undefined ? "" : new Date(sinceMs).toISOString();
   let after = options.afterSeq ?? 0;
   const sql =
     options.task === undefined
