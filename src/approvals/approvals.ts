@@ -7,6 +7,7 @@ import { err, ok, type Result, WardenError } from "../errors.js";
 import type { Store } from "../store/index.js";
 import { type Action, actionSchema, bindingHash, type Decision, decisionSchema, feedbackKey } from "./adapter.js";
 import { type ApprovalsConfig, approvalsConfigSchema } from "./config.js";
+import type { ApprovalGate } from "./gate.js";
 import { RuleProposals } from "./proposals.js";
 import { type ApprovalRow, newId, toApproval } from "./rows.js";
 import { APPROVALS_MIGRATIONS } from "./schema.js";
@@ -47,7 +48,7 @@ export interface RequestInput {
 type Waiter = { resolve: (r: Resolution) => void; reject: (e: unknown) => void };
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class Approvals {
+export class Approvals implements ApprovalGate {
   readonly proposals: RuleProposals;
   private readonly config: ApprovalsConfig;
   private readonly clock: () => number;
