@@ -19,9 +19,7 @@ export class ScriptedApprovalGate implements ApprovalGate {
     const now = new Date().toISOString();
     const answer = this.script(input);
     const approval: Approval = {
-      id: `ap_${String(++this.n)
-        .padStart(16, "a")
-        .replace(/[^a-z2-7]/g, "a")}`,
+      id: newId("ap"),
       task: input.task,
       action: input.action,
       actionHash: bindingHash(input.action),
