@@ -17,6 +17,8 @@ export interface CompiledRule extends CompiledMatch {
   line: number;
   /** Position in load order (files by name, rules in file order). */
   order: number;
+  /** The fields this rule tests (what a decision by it reports as matched). */
+  fields: string[];
   spec: RuleSpec;
 }
 
@@ -95,6 +97,7 @@ export function compileRules(sources: readonly PolicySource[], resolver: Resolve
         for (const w of m.warnings) warnings.push({ file: src.file, line, field: `rules.${i}.match`, message: w });
         rules.push({
           ...m,
+          fields: m.tests.map((t) => t.field),
           id: spec.id,
           effect: spec.effect,
           reason: spec.reason,

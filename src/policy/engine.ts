@@ -1,7 +1,7 @@
 // The compiled policy: decide(action) through the index, deny > ask > allow, task grants, attenuation on spawn.
 // Must never throw out of decide and never allow by default: every failure path returns a deny.
 import type { Action, Grant } from "./action.js";
-import type { CompiledRule, RuleIndex, RuleSet } from "./compile.js";
+import type { Bucket, CompiledRule, RuleIndex, RuleSet } from "./compile.js";
 import { type Decision, EFFECT_ORDER, NO_MATCH_REASON } from "./decision.js";
 import { computeFacts, type Facts, factsRecord } from "./facts.js";
 import { type CompiledGrant, checkAttenuation, compileGrant } from "./grants.js";
@@ -40,11 +40,30 @@ export interface CompiledPolicy {
   explain(action: Action, ctx?: DecideContext): Explanation;
 }
 
-function firstMatch(lists: Array<CompiledRule[] | undefined>, f: Facts, c: EvalContext): CompiledRule | null {
+/** The buckets that can hold rules for these facts: the tool's generic rules plus its exe and host keys. */
+function bucketsFor(ri: RuleIndex, f: Facts): Bucket[] {
+  const idx = ri.byTool.get(f.tool);
+  if (idx === undefined) return [ri.wildTools];
+  const out = [idx.generic];
+  if (f.exe !== null) {
+    const b = idx.byExe.get(f.exe);
+    if (b !== undefined) out.push(b);
+  }
+  if (f.host !== null) {
+    const b = idx.byHost.get(f.host);
+    if (b !== undefined) out.push(b);
+    const dot = f.host.indexOf(".");
+    const w = dot > 0 ? idx.byWildHost.get(f.host.slice(dot + 1)) : undefined;
+    if (w !== undefined) out.push(w);
+  }
+  return out;
+}
+
+/** The first rule (in load order) of this effect whose match holds. */
+function firstMatch(buckets: readonly Bucket[], e: Effect, f: Facts, c: EvalContext): CompiledRule | null {
   let best: CompiledRule | null = null;
-  for (const list of lists) {
-    if (list === undefined) continue;
-    for (const r of list) {
+  for (const b of buckets) {
+    for (const r of b[e]) {
       if (best !== null && r.order > best.order) break;
       if (firstFailure(r, f, c) === null) {
         best = r;
@@ -77,25 +96,17 @@ export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () 
     matched: [],
     policyVersion: rs.version,
   });
+  // Built in one literal (no spread): this is the hot path of every allowed or denied action.
   const byRule = (f: Facts, r: CompiledRule): Decision => ({
-    ...base(f, r.effect, r.reason),
+    effect: r.effect,
     rule: r.id,
     file: r.file,
     line: r.line,
-    matched: r.tests.map((t) => t.field),
+    reason: r.reason,
+    facts: factsRecord(f),
+    matched: r.fields,
+    policyVersion: rs.version,
   });
-
-  const ruleLists = (ri: RuleIndex, f: Facts, e: Effect): Array<CompiledRule[] | undefined> => {
-    const idx = ri.byTool.get(f.tool);
-    if (idx === undefined) return [ri.wildTools[e]];
-    const parent = f.host === null ? undefined : f.host.slice(f.host.indexOf(".") + 1);
-    return [
-      idx.generic[e],
-      f.exe === null ? undefined : idx.byExe.get(f.exe)?.[e],
-      f.host === null ? undefined : idx.byHost.get(f.host)?.[e],
-      parent === undefined ? undefined : idx.byWildHost.get(parent)?.[e],
-    ];
-  };
 
   const decideFacts = (action: Action, f: Facts, ctx: DecideContext): Decision => {
     if (f.invalid !== null) return base(f, "deny", `invalid action: ${f.invalid}`);
@@ -105,10 +116,11 @@ export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () 
       const refused = checkAttenuation(held, action.grants, c.now);
       if (refused !== null) return { ...base(f, "deny", refused), rule: "attenuation" };
     }
-    const deny = firstMatch(ruleLists(rs.main, f, "deny"), f, c);
+    const main = bucketsFor(rs.main, f);
+    const deny = firstMatch(main, "deny", f, c);
     if (deny !== null) return byRule(f, deny);
-    const ask = firstMatch(ruleLists(rs.main, f, "ask"), f, c);
-    const allow = ask === null ? firstMatch(ruleLists(rs.main, f, "allow"), f, c) : null;
+    const ask = firstMatch(main, "ask", f, c);
+    const allow = ask === null ? firstMatch(main, "allow", f, c) : null;
     if (allow !== null) return byRule(f, allow);
     // A task grant answers an ask (that is what "approve for this task" means) or a missing rule; never a deny.
     for (const g of ctx.grants ?? []) {
@@ -123,8 +135,9 @@ export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () 
       }
     }
     if (ask !== null) return byRule(f, ask);
+    const fallback = bucketsFor(rs.fallback, f);
     for (const e of EFFECT_ORDER) {
-      const r = firstMatch(ruleLists(rs.fallback, f, e), f, c);
+      const r = firstMatch(fallback, e, f, c);
       if (r !== null) return byRule(f, r);
     }
     return base(f, "deny", NO_MATCH_REASON);

@@ -111,24 +111,23 @@ export function computeFacts(action: Action, resolver: Resolver): Facts {
 /** The facts worth recording with a decision (no empty fields, nothing bulky). */
 export function factsRecord(f: Facts): Record<string, unknown> {
   const out: Record<string, unknown> = { tool: f.tool };
-  const put = (k: string, v: unknown) => {
-    if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) out[k] = v;
-  };
-  put("invalid", f.invalid);
-  put("executable", f.exe);
-  put("wrappers", f.wrappers);
-  put("cwd", f.cwd);
-  put("path", f.path);
-  put("workspace", f.workspace);
-  put("scheme", f.scheme);
-  put("host", f.host);
-  put("port", f.port);
-  put("urlPath", f.urlPath);
-  put("method", f.method);
-  put("channel", f.channel);
-  put("to", f.to);
-  put("secrets", f.secrets);
-  put("principal", f.principal);
+  if (f.invalid !== null) out.invalid = f.invalid;
+  if (f.exe !== null) out.executable = f.exe;
+  if (f.wrappers.length > 0) out.wrappers = f.wrappers;
+  if (f.cwd !== null) out.cwd = f.cwd;
+  if (f.path !== null) out.path = f.path;
+  if (f.workspace !== null) out.workspace = f.workspace;
+  if (f.host !== null) {
+    out.scheme = f.scheme;
+    out.host = f.host;
+    out.port = f.port;
+    out.urlPath = f.urlPath;
+  }
+  if (f.method !== null) out.method = f.method;
+  if (f.channel !== null) out.channel = f.channel;
+  if (f.to !== null) out.to = f.to;
+  if (f.secrets.length > 0) out.secrets = f.secrets;
+  if (f.principal !== null) out.principal = f.principal;
   out.taint = f.taint;
   return out;
 }

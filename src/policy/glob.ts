@@ -53,3 +53,27 @@ export function globToRegExp(pattern: string, sep: GlobSeparator): RegExp {
 export function isLiteralGlob(pattern: string): boolean {
   return !/[*?{}]/.test(pattern);
 }
+
+const cache = new Map<string, (s: string) => boolean>();
+
+/**
+ * A predicate for a glob, shared between rules using the same pattern. Literal patterns and "literal/**" take a
+ * string comparison instead of a regular expression (the common case, and the hot path of every decision).
+ */
+export function globMatcher(pattern: string, sep: GlobSeparator): (s: string) => boolean {
+  const key = `${sep ?? ""}\0${pattern}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  let fn: (s: string) => boolean;
+  if (isLiteralGlob(pattern)) fn = (s) => s === pattern;
+  else if (sep === "/" && pattern.endsWith("/**") && pattern.length > 3 && isLiteralGlob(pattern.slice(0, -3))) {
+    const root = pattern.slice(0, -3);
+    const prefix = `${root}/`;
+    fn = (s) => s === root || s.startsWith(prefix);
+  } else {
+    const re = globToRegExp(pattern, sep);
+    fn = (s) => re.test(s);
+  }
+  if (cache.size < 100_000) cache.set(key, fn);
+  return fn;
+}

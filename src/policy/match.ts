@@ -3,7 +3,7 @@
 import { posix } from "node:path";
 import type { Facts } from "./facts.js";
 import { normalizeHost } from "./facts.js";
-import { globToRegExp, isLiteralGlob } from "./glob.js";
+import { globMatcher, globToRegExp, isLiteralGlob } from "./glob.js";
 import type { Resolver } from "./resolve.js";
 import type { Effect, MatchSpec, WhenSpec } from "./schema.js";
 import { WRAPPER_PROGRAMS } from "./wrappers.js";
@@ -39,17 +39,17 @@ export interface CompiledMatch {
 const WS = ["$", "{workspace}"].join("");
 
 function pathTest(patterns: string[], pick: (f: Facts) => string | null, field: string): FieldTest {
-  const abs: RegExp[] = [];
-  const inWs: RegExp[] = [];
+  const abs: Array<(s: string) => boolean> = [];
+  const inWs: Array<(s: string) => boolean> = [];
   for (const p of patterns) {
     if (p.startsWith(WS)) {
       const rest = p.slice(WS.length);
       if (rest !== "" && !rest.startsWith("/")) throw new Error(`${field}: after \${workspace} comes "/" (${p})`);
-      inWs.push(globToRegExp(rest === "" ? "/" : rest, "/"));
+      inWs.push(globMatcher(rest === "" ? "/" : rest, "/"));
     } else if (p.startsWith("/")) {
       if (p.includes("${")) throw new Error(`${field}: only \${workspace} may be used, at the start (${p})`);
       if (p.split("/").includes("..")) throw new Error(`${field}: ".." in a pattern (${p})`);
-      abs.push(globToRegExp(p, "/"));
+      abs.push(globMatcher(p, "/"));
     } else throw new Error(`${field}: a path pattern is absolute or starts with \${workspace} (${p})`);
   }
   return {
@@ -57,14 +57,14 @@ function pathTest(patterns: string[], pick: (f: Facts) => string | null, field: 
     test(f) {
       const v = pick(f);
       if (v === null) return false;
-      if (abs.some((re) => re.test(v))) return true;
+      if (abs.some((m) => m(v))) return true;
       const ws = f.workspace;
       if (ws === null || inWs.length === 0) return false;
       let rel: string;
       if (v === ws) rel = "/";
       else if (v.startsWith(ws === "/" ? "/" : `${ws}/`)) rel = ws === "/" ? v : v.slice(ws.length);
       else return false;
-      return inWs.some((re) => re.test(rel) || (rel === "/" && re.test("")));
+      return inWs.some((m) => m(rel) || (rel === "/" && m("")));
     },
   };
 }
@@ -76,7 +76,7 @@ function setTest(field: string, values: Iterable<string | number>, pick: (f: Fac
 
 /** argv patterns against argv[1..]: "**" takes any number of arguments, other patterns exactly one. */
 function argvMatcher(patterns: string[]): (args: readonly string[]) => boolean {
-  const res = patterns.map((p) => (p === "**" ? null : globToRegExp(p, null)));
+  const res = patterns.map((p) => (p === "**" ? null : globMatcher(p, null)));
   return (args) => {
     // reach[j]: patterns[0..i) can consume args[0..j)
     let reach = new Uint8Array(args.length + 1);
@@ -89,7 +89,7 @@ function argvMatcher(patterns: string[]): (args: readonly string[]) => boolean {
           next.fill(1, j);
           break;
         }
-        if (j < args.length && re.test(args[j] as string)) next[j + 1] = 1;
+        if (j < args.length && re(args[j] as string)) next[j + 1] = 1;
       }
       reach = next;
     }
@@ -163,8 +163,8 @@ export function compileMatch(
     tests.push({ field: "argv", test: (f) => f.exeName !== null && fits(f.args) });
   }
   if (m.argvNone) {
-    const res = m.argvNone.map((p) => globToRegExp(p, null));
-    tests.push({ field: "argvNone", test: (f) => !f.args.some((a) => res.some((re) => re.test(a))) });
+    const res = m.argvNone.map((p) => globMatcher(p, null));
+    tests.push({ field: "argvNone", test: (f) => !f.args.some((a) => res.some((m) => m(a))) });
   }
   if (effect === "allow") {
     // Wrappers are never seen through: an allow matches one only if it names every wrapper the argv is.
@@ -216,8 +216,8 @@ export function compileMatch(
       ),
     );
   if (m.urlPath) {
-    const res = m.urlPath.map((p) => globToRegExp(p, "/"));
-    tests.push({ field: "urlPath", test: (f) => f.urlPath !== null && res.some((re) => re.test(f.urlPath as string)) });
+    const res = m.urlPath.map((p) => globMatcher(p, "/"));
+    tests.push({ field: "urlPath", test: (f) => f.urlPath !== null && res.some((m) => m(f.urlPath as string)) });
   }
   if (m.channel) tests.push(setTest("channel", m.channel, (f) => f.channel));
   if (m.to) {
@@ -235,13 +235,13 @@ export function compileMatch(
     tests.push({ field: "secrets", test: (f) => f.secrets.every((s) => secretSet.has(s)) });
   } else if (m.secrets) tests.push({ field: "secrets", test: (f) => f.secrets.some((s) => secretSet.has(s)) });
   if (m.args) {
-    const entries = Object.entries(m.args).map(([k, p]) => [k, globToRegExp(p, null)] as const);
+    const entries = Object.entries(m.args).map(([k, p]) => [k, globMatcher(p, null)] as const);
     tests.push({
       field: "args",
       test: (f) =>
         entries.every(([k, re]) => {
           const v = f.toolArgs[k];
-          return typeof v === "string" && re.test(v);
+          return typeof v === "string" && re(v);
         }),
     });
   }

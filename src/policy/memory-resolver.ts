@@ -18,7 +18,18 @@ export function createMemoryResolver(options: MemoryResolverOptions = {}): Resol
   const exes = new Set(options.executables ?? []);
   const dirs = options.path ?? [];
 
+  // The tree never changes, so answers can be remembered (bounded, so a hostile stream cannot grow it forever).
+  const memo = new Map<string, string | null>();
   const realpath = (path: string, cwd?: string): string | null => {
+    const key = `${cwd ?? ""}\0${path}`;
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    const out = resolve(path, cwd);
+    if (memo.size > 50_000) memo.clear();
+    memo.set(key, out);
+    return out;
+  };
+  const resolve = (path: string, cwd?: string): string | null => {
     const abs = absoluteOrNull(path, cwd);
     if (abs === null) return null;
     const pending = abs.split("/").reverse();

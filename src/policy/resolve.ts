@@ -1,7 +1,7 @@
 // How the engine learns what an action really touches: real paths (symlinks resolved, ".." applied the way the
 // kernel would) and the real executable a program name runs. Injected, so tests and benchmarks are deterministic.
 // Must never guess: anything it cannot resolve is null, and the engine denies it.
-import { accessSync, constants, realpathSync } from "node:fs";
+import { accessSync, constants, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, posix } from "node:path";
 
 /** Contract: never throws; null means "cannot be resolved" (NUL byte, loop, relative path without base, ...). */
@@ -63,6 +63,9 @@ export function createNodeResolver(options: NodeResolverOptions): Resolver {
     return out === null || out.startsWith(LOOP) ? null : out;
   };
   const executable = (p: string): string | null => {
+    // stat first: a PATH miss is the common case, and a thrown ENOENT costs far more than a stat.
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st === undefined || !st.isFile()) return null;
     try {
       accessSync(p, constants.X_OK);
       return realpathSync.native(p);

@@ -75,6 +75,8 @@ const INTERPRETERS: ReadonlyArray<[RegExp, WrapperForm, RegExp]> = [
   [/^lua[0-9.]*$/, "lua -e", /^-[^-]*e/],
 ];
 
+const ANY_INTERPRETER = new RegExp(INTERPRETERS.map(([re]) => `(?:${re.source})`).join("|"));
+
 const FIND_EXEC = new Set(["-exec", "-execdir", "-ok", "-okdir"]);
 
 // Built-in git commands: anything else in the subcommand position may be an alias (and "!cmd" aliases run a shell).
@@ -121,9 +123,12 @@ function names(argv0: string, realExe: string | null): string[] {
 export function detectWrappers(argv: readonly string[], realExe: string | null): WrapperId[] {
   const argv0 = argv[0];
   if (argv0 === undefined) return [];
+  // Fast path for the common case: neither name is a wrapper, an interpreter, find or git.
+  const ns = names(argv0, realExe);
+  if (!ns.some((n) => PROGRAMS.has(n) || n === "find" || n === "git" || ANY_INTERPRETER.test(n))) return [];
   const args = argv.slice(1);
   const found = new Set<WrapperId>();
-  for (const name of names(argv0, realExe)) {
+  for (const name of ns) {
     if (PROGRAMS.has(name)) found.add(name as WrapperId);
     for (const [re, form, flag] of INTERPRETERS) {
       if (re.test(name) && (args.length === 0 || args.some((a) => a === "-" || flag.test(a)))) found.add(form);
