@@ -148,7 +148,8 @@ result.ratios = {
 
 const cli = join(repo, "bin", "warden.js");
 const help = spawnSync(process.execPath, [cli, "sandbox", "exec", "--help"], { encoding: "utf8", timeout: 20_000 });
-if (help.status === 0) {
+// commander prints the top-level help (exit 0) for an unknown command: require the subcommand's own option.
+if (help.status === 0 && help.stdout.includes("--workspace")) {
   const runCli = () =>
     exec(process.execPath, [cli, "sandbox", "exec", "--workspace", ws, "--", "true"], {
       env: { PATH: "/usr/bin:/bin", HOME: ws },

@@ -152,6 +152,15 @@ describe("escape suite: reading what is not granted", () => {
     for (const d of ["mem", "kmsg", "sda", "vda", "nvme0n1", "port"]) expect(r.stdout.split(/\s+/)).not.toContain(d);
   });
 
+  it.skipIf(!ROOT)("a root daemon fails closed on a workspace its sandbox uid cannot reach", async () => {
+    const locked = join(dir.path, "locked");
+    await mkdir(join(locked, "ws"), { recursive: true });
+    await chmod(locked, 0o700);
+    const r = await sandbox.run({ argv: ["true"], workspace: join(locked, "ws") });
+    expect(!r.ok && r.error.code).toBe("SANDBOX_UNAVAILABLE");
+    expect(!r.ok && r.error.details.fix).toContain("65534");
+  });
+
   it("reads a read-only grant", async () => {
     const r = await sh(`cat ${roGrant}/data.txt`, { paths: [{ path: roGrant }] });
     expect(r.stdout).toBe("granted data\n");
