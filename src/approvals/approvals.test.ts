@@ -166,6 +166,18 @@ describe("Approvals: bad input", () => {
     expect(a.approvals.get(req.id)).toMatchObject({ state: "approved", answeredBy: "owner" });
     expect(await a.audit.verify()).toMatchObject({ ok: true });
   });
+
+  it("wakes a waiter when another process answers", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "state.db");
+    const daemon = setup(path, { pollMs: 10 });
+    const cli = setup(path);
+    const req = daemon.approvals.request({ task: "t1", action, decision });
+    const waiting = daemon.approvals.wait(req.id);
+    expect(cli.approvals.answer(req.id, owner, { decision: "deny", reason: "from the cli" }).ok).toBe(true);
+    await expect(waiting).resolves.toMatchObject({ state: "denied", reason: "from the cli" });
+    expect(daemon.events.at(-1)).toMatchObject({ type: "approval.resolved", approval: { id: req.id } });
+  });
 });
 
 describe("Approvals: expiry and restarts", () => {

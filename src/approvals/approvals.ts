@@ -5,13 +5,13 @@
 import type { AuditSink } from "../audit/index.js";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import type { Store } from "../store/index.js";
-import { type Action, actionSchema, bindingHash, type Decision, decisionSchema, feedbackKey } from "./adapter.js";
+import { type Action, actionSchema, bindingHash, type Decision, decisionSchema } from "./adapter.js";
 import { type ApprovalsConfig, approvalsConfigSchema } from "./config.js";
 import type { ApprovalGate } from "./gate.js";
 import { RuleProposals } from "./proposals.js";
 import { type ApprovalRow, newId, toApproval } from "./rows.js";
 import { APPROVALS_MIGRATIONS } from "./schema.js";
-import { consumeApproval, expireRow, readRow, refuse } from "./transitions.js";
+import { consumeApproval, expireRow, insertRequest, readRow, refuse } from "./transitions.js";
 import {
   type Answer,
   type Approval,
@@ -32,6 +32,8 @@ export interface ApprovalsDeps {
   emit?: (event: ApprovalEvent) => void;
   /** Epoch milliseconds. */
   clock?: () => number;
+  /** How often waiters look for answers written by another process (default 1000 ms). */
+  pollMs?: number;
 }
 
 export interface RequestInput {
@@ -54,6 +56,7 @@ export class Approvals implements ApprovalGate {
   private readonly clock: () => number;
   private readonly waiters = new Map<string, Waiter[]>();
   private timer: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(private readonly deps: ApprovalsDeps) {
@@ -86,27 +89,17 @@ export class Approvals implements ApprovalGate {
       const grant = this.deps.store
         .prepare("SELECT approval_id FROM approval_grants WHERE task = ? AND action_hash = ?")
         .get(input.task, hash) as { approval_id: string } | undefined;
-      this.deps.store
-        .prepare(
-          `INSERT INTO approvals (id, task, action, action_hash, feedback_key, decision, approvers, state, scope,
-           answered_by, granted_by, requested_at, expires_at, resolved_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-        )
-        .run(
-          id,
-          input.task,
-          JSON.stringify(action),
-          hash,
-          feedbackKey(action),
-          JSON.stringify(decision),
-          JSON.stringify(approvers),
-          grant ? "approved" : "pending",
-          grant ? "task" : null,
-          grant ? "grant" : null,
-          grant?.approval_id ?? null,
-          now,
-          expires,
-          grant ? now : null,
-        );
+      insertRequest(this.deps.store, {
+        id,
+        task: input.task,
+        action,
+        hash,
+        decision,
+        approvers,
+        now,
+        expires,
+        grantedBy: grant?.approval_id ?? null,
+      });
       const actor = input.actor ?? "warden";
       const common = { approval: id, action_hash: hash, rule: decision.rule, reason: decision.reason };
       this.deps.audit.appendSync({ type: "approval.requested", actor, task: input.task, data: { ...common, action } });
@@ -214,6 +207,7 @@ export class Approvals implements ApprovalGate {
       const list = this.waiters.get(id) ?? [];
       list.push({ resolve, reject });
       this.waiters.set(id, list);
+      this.watch();
     });
   }
 
@@ -303,6 +297,7 @@ export class Approvals implements ApprovalGate {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.poller);
     const error = new WardenError("INTERRUPTED", "approvals are shut down; the request stays pending");
     for (const list of this.waiters.values()) for (const w of list) w.reject(error);
     this.waiters.clear();
@@ -334,6 +329,22 @@ export class Approvals implements ApprovalGate {
     } catch {
       // Why swallow: a failing listener (a closed socket) must not undo or block a committed answer.
     }
+  }
+
+  /** While anyone waits: pick up answers that another process (a CLI on the same database) committed. */
+  private watch(): void {
+    if (this.poller || this.closed) return;
+    this.poller = setInterval(() => {
+      for (const id of [...this.waiters.keys()]) {
+        const row = this.row(id);
+        if (row && row.state !== "pending") this.settle(toApproval(row));
+      }
+      if (this.waiters.size === 0) {
+        clearInterval(this.poller);
+        this.poller = undefined;
+      }
+    }, this.deps.pollMs ?? 1000);
+    this.poller.unref();
   }
 
   /** One timer, for the next request to expire. */

@@ -1,11 +1,50 @@
-// State changes of one approval row that run inside the caller's transaction: expiry, consumption, and the audit
+// State changes of one approval row that run inside the caller's transaction: insertion, expiry, consumption, and the audit
 // record of a refusal. Each is a conditional UPDATE, so of two racing changes exactly one takes effect.
 // Never commits on its own and never wakes waiters (the queue does that after commit).
 import type { AuditSink } from "../audit/index.js";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import type { Store } from "../store/index.js";
+import { type Action, type Decision, feedbackKey } from "./adapter.js";
 import { type ApprovalRow, toApproval } from "./rows.js";
 import { type Approval, type Approver, approvalIdSchema } from "./types.js";
+
+export interface NewRequest {
+  id: string;
+  task: string;
+  action: Action;
+  hash: string;
+  decision: Decision;
+  approvers: string[];
+  now: number;
+  expires: number;
+  /** A task grant that answers it at once: the request is stored as approved (scope task). */
+  grantedBy: string | null;
+}
+
+export function insertRequest(store: Store, r: NewRequest): void {
+  const granted = r.grantedBy !== null;
+  store
+    .prepare(
+      `INSERT INTO approvals (id, task, action, action_hash, feedback_key, decision, approvers, state, scope,
+       answered_by, granted_by, requested_at, expires_at, resolved_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+    )
+    .run(
+      r.id,
+      r.task,
+      JSON.stringify(r.action),
+      r.hash,
+      feedbackKey(r.action),
+      JSON.stringify(r.decision),
+      JSON.stringify(r.approvers),
+      granted ? "approved" : "pending",
+      granted ? "task" : null,
+      granted ? "grant" : null,
+      r.grantedBy,
+      r.now,
+      r.expires,
+      granted ? r.now : null,
+    );
+}
 
 export function readRow(store: Store, id: string): ApprovalRow | undefined {
   return store.prepare("SELECT * FROM approvals WHERE id = ?").get(id) as ApprovalRow | undefined;
