@@ -23,7 +23,8 @@ export interface DaemonLock {
 export function acquireLock(paths: HomePaths): DaemonLock {
   let db: Database.Database;
   try {
-    db = new Database(paths.lockFile, { timeout: 0 });
+    // A short busy wait, so a `warden status` probing the lock at this instant does not look like a second daemon.
+    db = new Database(paths.lockFile, { timeout: 250 });
     db.pragma("locking_mode = EXCLUSIVE");
     db.exec("BEGIN EXCLUSIVE; COMMIT;");
   } catch (e) {

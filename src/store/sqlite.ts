@@ -1,6 +1,7 @@
 // SQLite store on better-sqlite3: WAL journal, full fsync on commit, foreign keys on. Opening maps SQLite's failures
 // (not a database, corrupt, read-only, locked) to STORE_FAILED with a fix; it never creates a fresh database over a
 // damaged one.
+import { closeSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
 import { WardenError } from "../errors.js";
 import type { Migration, Statement, Store } from "./types.js";
@@ -29,6 +30,8 @@ export class SqliteStore implements Store {
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
     let db: Database.Database | undefined;
     try {
+      // Create the file owner-only before SQLite does (it copies the mode to its -wal and -shm files).
+      if (path !== ":memory:" && !options.readonly) closeSync(openSync(path, "a", 0o600));
       db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
       db.pragma("busy_timeout = 5000");
       if (!options.readonly) {

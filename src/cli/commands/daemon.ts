@@ -1,0 +1,145 @@
+// `warden start [--foreground]`, `warden stop`, `warden status [--json]`: the daemon's life cycle. The CLI only ever
+// talks to a running daemon through its HTTP API; the pid file and the lock are used to find it and to tell
+// "not running" from "not answering".
+import type { Command } from "commander";
+import { loadConfigFile } from "../../config/index.js";
+import {
+  lockHeld,
+  type PidInfo,
+  readPidFile,
+  runForeground,
+  type StatusBody,
+  spawnDaemon,
+} from "../../daemon/index.js";
+import { WardenError } from "../../errors.js";
+import { GatewayClient } from "../../gateway/index.js";
+import { checkHome, type HomePaths, homePaths, readToken } from "../../home/index.js";
+import { ValueRedactor } from "../../log/index.js";
+import { type CliContext, printJson, println } from "../context.js";
+
+export function registerDaemon(program: Command, ctx: CliContext): void {
+  program
+    .command("start")
+    .description("start the daemon in the background (pid file run/warden.pid, log logs/daemon.log)")
+    .option("--foreground", "run in this terminal, logging JSON lines to stdout, until SIGTERM/SIGINT or `warden stop`")
+    .action(async (opts: { foreground?: boolean }) => {
+      const paths = homePaths(ctx.homeRoot);
+      if (opts.foreground) {
+        await runForeground({
+          paths,
+          version: ctx.version,
+          uid: ctx.uid,
+          redactor: new ValueRedactor(),
+          readyFd: ctx.readyFd,
+          onReady: (d) => {
+            if (ctx.readyFd === undefined) ctx.stderr.write(`warden: listening on ${d.url} (pid ${process.pid})\n`);
+          },
+        });
+        return;
+      }
+      preflight(paths, ctx.uid);
+      const ready = await spawnDaemon({ paths, ...ctx.self });
+      println(ctx.stdout, `Warden started (pid ${ready.pid}), control plane on ${ready.url}`);
+      println(ctx.stdout, `  home ${paths.root}, log ${paths.logFile}`);
+    });
+
+  program
+    .command("stop")
+    .description("stop the daemon gracefully (waits until it has exited)")
+    .option("--timeout <seconds>", "how long to wait before giving up", "10")
+    .action(async (opts: { timeout: string }) => {
+      const paths = homePaths(ctx.homeRoot);
+      const info = readPidFile(paths);
+      if (!lockHeld(paths)) {
+        println(ctx.stdout, "Warden is not running.");
+        return;
+      }
+      if (!info?.url) throw new WardenError("INTERNAL", "the daemon holds the lock but published no address", {});
+      const deadline = Date.now() + Number(opts.timeout) * 1000;
+      try {
+        await new GatewayClient(info.url, readToken(paths)).request("POST", "/v1/shutdown");
+      } catch (e) {
+        // Not answering: fall back to SIGTERM, which the daemon handles the same way.
+        if (!(e instanceof WardenError) || e.code !== "NOT_RUNNING") throw e;
+        process.kill(info.pid, "SIGTERM");
+      }
+      while (Date.now() < deadline) {
+        if (!processAlive(info.pid)) {
+          println(ctx.stdout, `Warden stopped (pid ${info.pid}).`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new WardenError("TIMEOUT", `pid ${info.pid} is still running after ${opts.timeout}s`, {
+        fix: `look at ${paths.logFile}; as a last resort: kill -9 ${info.pid}`,
+      });
+    });
+
+  program
+    .command("status")
+    .description("is the daemon running, where, since when (exit 1 when it is not)")
+    .option("--json", "print the status as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const paths = homePaths(ctx.homeRoot);
+      const status = await daemonStatus(paths);
+      if (!status.running) ctx.exitCode = 1;
+      if (opts.json) return printJson(ctx.stdout, status);
+      if (!status.running) {
+        println(ctx.stdout, `Warden is not running (home ${paths.root}).${status.problem ? ` ${status.problem}` : ""}`);
+        return;
+      }
+      const d = status.daemon!;
+      println(ctx.stdout, `Warden ${d.version} is running (pid ${d.pid}) on ${status.url}`);
+      println(ctx.stdout, `  home      ${d.home}`);
+      println(ctx.stdout, `  up        ${d.uptimeSeconds}s since ${d.startedAt}`);
+      println(ctx.stdout, `  memory    ${(d.rssBytes / 1024 / 1024).toFixed(1)} MB RSS`);
+      println(ctx.stdout, `  model     ${d.model.provider}${d.model.model ? ` (${d.model.model})` : ""}`);
+      if (d.previousRun && !d.previousRun.clean) {
+        println(ctx.stdout, `  note      the previous run (pid ${d.previousRun.pid}) did not stop cleanly`);
+      }
+    });
+}
+
+export interface DaemonStatus {
+  running: boolean;
+  home: string;
+  url?: string;
+  daemon?: StatusBody;
+  problem?: string;
+}
+
+async function daemonStatus(paths: HomePaths): Promise<DaemonStatus> {
+  const info: PidInfo | undefined = readPidFile(paths);
+  if (!lockHeld(paths)) return { running: false, home: paths.root };
+  if (!info?.url)
+    return { running: false, home: paths.root, problem: "A process holds the lock but is still starting." };
+  const daemon = await new GatewayClient(info.url, readToken(paths), 3000).request<StatusBody>("GET", "/v1/status");
+  return { running: true, home: paths.root, url: info.url, daemon };
+}
+
+/** Fail fast in the foreground process, with the same errors the daemon would report from the background. */
+function preflight(paths: HomePaths, uid: number): void {
+  const problems = checkHome(paths, uid);
+  if (problems.length > 0) {
+    const p = problems[0]!;
+    throw new WardenError("HOME_INVALID", `${p.path} ${p.problem}`, { file: p.path, fix: p.fix });
+  }
+  loadConfigFile(paths.config);
+  if (lockHeld(paths)) {
+    const holder = readPidFile(paths);
+    throw new WardenError(
+      "ALREADY_RUNNING",
+      `Warden is already running for ${paths.root}${holder ? ` (pid ${holder.pid})` : ""}`,
+      { fix: "use `warden status`, or `warden stop` first" },
+    );
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,55 @@
+// Running the daemon in this process until it is told to stop (SIGTERM, SIGINT or the API). Reports readiness on the
+// fd the background starter gave it, if any. Signals during start-up abort it cleanly.
+import { closeSync, writeSync } from "node:fs";
+import { loadConfigFile } from "../config/index.js";
+import { toWardenError } from "../errors.js";
+import type { HomePaths } from "../home/index.js";
+import { createLogger, type Redactor } from "../log/index.js";
+import type { ReadyMessage } from "./background.js";
+import { type RunningDaemon, startDaemon } from "./daemon.js";
+
+export interface ForegroundOptions {
+  paths: HomePaths;
+  version: string;
+  uid: number;
+  redactor: Redactor;
+  readyFd: number | undefined;
+  /** Called once when the daemon is listening (the CLI prints a line). */
+  onReady(daemon: RunningDaemon): void;
+}
+
+export async function runForeground(options: ForegroundOptions): Promise<void> {
+  const abort = new AbortController();
+  let daemon: RunningDaemon | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (daemon) void daemon.stop(`received ${signal}`);
+    else abort.abort(signal);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  try {
+    const config = loadConfigFile(options.paths.config);
+    const log = createLogger({ level: config.log.level, redactor: options.redactor });
+    daemon = await startDaemon({ ...options, config, log, signal: abort.signal });
+    report(options.readyFd, { ok: true, pid: process.pid, url: daemon.url });
+    options.onReady(daemon);
+    await daemon.stopped;
+  } catch (e) {
+    const error = toWardenError(e);
+    report(options.readyFd, { ok: false, pid: process.pid, error: error.toJSON() as ReadyMessage["error"] });
+    throw error;
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+}
+
+function report(fd: number | undefined, message: ReadyMessage): void {
+  if (fd === undefined) return;
+  try {
+    writeSync(fd, JSON.stringify(message));
+    closeSync(fd);
+  } catch {
+    // The starter is gone (killed, or timed out): the daemon goes on; the pid file and the log tell the story.
+  }
+}

@@ -1,0 +1,174 @@
+// `warden doctor`: every check that decides whether Warden can run safely on this machine, each with the fix for a
+// failure. A check never changes anything. The sandbox check really starts a sandbox; the port check really binds.
+import { createServer } from "node:net";
+import { type Config, loadConfigFile } from "../config/index.js";
+import { lockHeld, readPidFile } from "../daemon/index.js";
+import { toWardenError } from "../errors.js";
+import { checkHome, type HomePaths, readToken } from "../home/index.js";
+import { probeSandbox } from "../sandbox/index.js";
+import { SqliteStore } from "../store/index.js";
+
+export type CheckStatus = "ok" | "warn" | "fail" | "skip";
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorOptions {
+  paths: HomePaths;
+  uid: number;
+  nodeVersion: string;
+  /** Overridable for tests; defaults to /usr/bin/bwrap. */
+  bwrapPath?: string;
+}
+
+const MIN_NODE_MAJOR = 20;
+
+export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> {
+  const { paths } = options;
+  const results: CheckResult[] = [checkNode(options.nodeVersion)];
+
+  const problems = checkHome(paths, options.uid);
+  results.push(
+    problems.length === 0
+      ? { id: "home", status: "ok", detail: `${paths.root} (owner only)` }
+      : {
+          id: "home",
+          status: "fail",
+          detail: problems.map((p) => `${p.path} ${p.problem}`).join("; "),
+          fix: problems[0]!.fix,
+        },
+  );
+
+  let config: Config | undefined;
+  try {
+    config = loadConfigFile(paths.config);
+    results.push({ id: "config", status: "ok", detail: `${paths.config} is valid` });
+  } catch (e) {
+    const error = toWardenError(e);
+    results.push({ id: "config", status: "fail", detail: error.message, fix: error.details.fix });
+  }
+
+  results.push(attempt("token", () => `${readToken(paths).length}-character token in ${paths.token}`));
+  results.push(attempt("database", () => checkDatabase(paths)));
+
+  const sandbox = await probeSandbox(options.bwrapPath ? { bwrapPath: options.bwrapPath } : {});
+  results.push(
+    sandbox.ok
+      ? { id: "sandbox", status: "ok", detail: `bubblewrap ${sandbox.value.version} started a sandbox` }
+      : { id: "sandbox", status: "fail", detail: sandbox.error.message, fix: sandbox.error.details.fix },
+  );
+
+  results.push(config ? await checkPort(paths, config) : skipped("port", "config is invalid"));
+  results.push(config ? await checkModel(config) : skipped("model", "config is invalid"));
+  return results;
+}
+
+function checkNode(version: string): CheckResult {
+  const major = Number(/^v?(\d+)/.exec(version)?.[1] ?? 0);
+  return major >= MIN_NODE_MAJOR
+    ? { id: "node", status: "ok", detail: `Node.js ${version}` }
+    : {
+        id: "node",
+        status: "fail",
+        detail: `Node.js ${version} is too old (need ${MIN_NODE_MAJOR} or newer)`,
+        fix: "install Node.js 20, 22 or 24 (e.g. from nodesource or your distribution)",
+      };
+}
+
+function checkDatabase(paths: HomePaths): string {
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open(paths.database, { readonly: true });
+  } catch (e) {
+    const error = toWardenError(e);
+    // A home that has never been started has no database yet: that is fine.
+    if ((error.cause as { code?: string } | undefined)?.code === "SQLITE_CANTOPEN")
+      return "not created yet (first start creates it)";
+    throw error;
+  }
+  try {
+    const row = store.prepare("PRAGMA quick_check").get() as { quick_check: string };
+    if (row.quick_check !== "ok") throw new Error(`integrity check failed: ${row.quick_check}`);
+    return `${paths.database} passes its integrity check`;
+  } finally {
+    store.close();
+  }
+}
+
+async function checkPort(paths: HomePaths, config: Config): Promise<CheckResult> {
+  const { host, port } = config.gateway;
+  if (lockHeld(paths)) {
+    const info = readPidFile(paths);
+    return {
+      id: "port",
+      status: "ok",
+      detail: `in use by this Warden (pid ${info?.pid ?? "?"}) at ${info?.url ?? "?"}`,
+    };
+  }
+  const free = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+  return free
+    ? { id: "port", status: "ok", detail: `${host}:${port} is free` }
+    : {
+        id: "port",
+        status: "fail",
+        detail: `${host}:${port} is used by another program`,
+        fix: `find it with \`ss -ltnp 'sport = :${port}'\`, or set gateway.port in ${paths.config}`,
+      };
+}
+
+async function checkModel(config: Config): Promise<CheckResult> {
+  const { provider, baseUrl, model } = config.model;
+  if (provider === "none" || !baseUrl) {
+    return {
+      id: "model",
+      status: "warn",
+      detail: "no model configured: the agent is off",
+      fix: "set model.provider, model.baseUrl and model.model in warden.yaml",
+    };
+  }
+  try {
+    const res = await fetch(new URL("models", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`), {
+      signal: AbortSignal.timeout(3000),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const body = (await res.json()) as { data?: { id?: string }[] };
+    const ids = (body.data ?? []).map((m) => m.id);
+    if (model && !ids.includes(model)) {
+      return {
+        id: "model",
+        status: "warn",
+        detail: `${baseUrl} answers but does not list ${model} (it has: ${ids.join(", ") || "none"})`,
+        fix: "pull the model on the server or fix model.model",
+      };
+    }
+    return { id: "model", status: "ok", detail: `${baseUrl} answers and serves ${model}` };
+  } catch (e) {
+    return {
+      id: "model",
+      status: "fail",
+      detail: `${baseUrl} is not reachable: ${e instanceof Error ? e.message : String(e)}`,
+      fix: "start the model server (e.g. `ollama serve`), or fix model.baseUrl",
+    };
+  }
+}
+
+function attempt(id: string, fn: () => string): CheckResult {
+  try {
+    return { id, status: "ok", detail: fn() };
+  } catch (e) {
+    const error = toWardenError(e);
+    return { id, status: "fail", detail: error.message, fix: error.details.fix ?? "run `warden init`" };
+  }
+}
+
+function skipped(id: string, why: string): CheckResult {
+  return { id, status: "skip", detail: `skipped: ${why}` };
+}

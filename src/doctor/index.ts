@@ -1,0 +1,2 @@
+// Public API of the doctor domain.
+export { type CheckResult, type CheckStatus, type DoctorOptions, runDoctor } from "./checks.js";

@@ -1,0 +1,26 @@
+// The process entry point and composition root of the CLI: the only place that reads process.env and process.argv.
+// Everything below receives what it needs as parameters.
+import { readFileSync } from "node:fs";
+import { runCli } from "./cli/program.js";
+import { resolveHomeRoot } from "./home/index.js";
+
+// Everything Warden creates (database, logs, pid file, workspaces) is for its owner only, whoever forgets a mode.
+process.umask(0o077);
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+const readyFd = process.env.WARDEN_READY_FD ? Number(process.env.WARDEN_READY_FD) : undefined;
+const childEnv = { ...process.env };
+delete childEnv.WARDEN_READY_FD;
+
+const code = await runCli(process.argv.slice(2), {
+  homeRoot: resolveHomeRoot(process.env),
+  version: pkg.version,
+  uid: process.getuid?.() ?? 0,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  self: { execPath: process.execPath, entry: process.argv[1] ?? "", env: childEnv },
+  readyFd: Number.isInteger(readyFd) ? readyFd : undefined,
+  exitCode: 0,
+});
+process.exitCode = code;
