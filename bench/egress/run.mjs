@@ -40,7 +40,7 @@ async function proxyOverhead(values) {
   await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
   const upPort = upstream.address().port;
   const redactor = new SecretRedactor();
-  values.forEach((v, i) => redactor.add(`SECRET_${i}`, v));
+  for (const [i, v] of values.entries()) redactor.add(`SECRET_${i}`, v);
   const store = memorySecretStore(Object.fromEntries(values.map((v, i) => [`SECRET_${i}`, v])));
   const deps = {
     decide: () => ({ verdict: "allow", reason: "bench" }),
@@ -131,9 +131,9 @@ function throughput(fn, text, runs) {
 function redaction(values) {
   const text = corpus(values, 32);
   const redactor = new SecretRedactor();
-  values.forEach((v, i) => redactor.add(`SECRET_${i}`, v));
+  for (const [i, v] of values.entries()) redactor.add(`SECRET_${i}`, v);
   const baseline = new ValueRedactor();
-  values.forEach((v, i) => baseline.add(`SECRET_${i}`, v));
+  for (const [i, v] of values.entries()) baseline.add(`SECRET_${i}`, v);
   redactor.redact(text.slice(0, 1e6)); // build the matcher and warm up
   baseline.redact(text.slice(0, 1e6));
   const ours = throughput((t) => redactor.redact(t), text, 5);
