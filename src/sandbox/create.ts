@@ -39,7 +39,13 @@ export function createSandbox(config: SandboxConfig, deps: SandboxDeps): Result<
             fix: "use sandbox.backend: bwrap",
           }),
         );
-      return ok(new NoneSandbox({ defaultLimits, forbiddenPaths: deps.forbiddenPaths }));
+      return ok(
+        new NoneSandbox({
+          defaultLimits,
+          forbiddenPaths: deps.forbiddenPaths,
+          runAs: { uid: config.runAsUid, gid: config.runAsGid },
+        }),
+      );
     default:
       return err(
         new WardenError("SANDBOX_UNAVAILABLE", `sandbox backend ${config.backend} is not implemented yet`, {

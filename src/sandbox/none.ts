@@ -14,6 +14,8 @@ export interface NoneOptions {
   defaultLimits: Limits;
   prlimitPath?: string;
   forbiddenPaths?: readonly string[];
+  /** Host uid/gid commands run as when this process is root (never root itself); default 65534:65534. */
+  runAs?: { uid: number; gid: number };
 }
 
 export class NoneSandbox implements Sandbox {
@@ -62,6 +64,8 @@ export class NoneSandbox implements Sandbox {
         args,
         env: sandboxEnv({ workspace: paths.value.workspace, inject: spec.env, proxy: false }),
         cwd: paths.value.cwd,
+        // Even without isolation the command is never host root.
+        ...(process.getuid?.() === 0 ? (this.#o.runAs ?? { uid: 65534, gid: 65534 }) : {}),
       },
       {
         timeoutMs: limits.timeoutMs,

@@ -1,0 +1,37 @@
+import { chmod, chown } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test/support/tmp.js";
+import { sandboxConfigSchema } from "./config.js";
+import { createSandbox } from "./create.js";
+
+const base = sandboxConfigSchema.parse({});
+
+describe("createSandbox", () => {
+  it("builds the bwrap backend by default", () => {
+    const r = createSandbox(base, { forbiddenPaths: [] });
+    expect(r.ok && r.value.backend).toBe("bwrap");
+  });
+
+  it("never switches backend quietly: docker and podman are refused", () => {
+    for (const backend of ["docker", "podman"] as const) {
+      const r = createSandbox({ ...base, backend }, { forbiddenPaths: [] });
+      expect(!r.ok && r.error.code).toBe("SANDBOX_UNAVAILABLE");
+    }
+  });
+
+  it("refuses none unless allowUnsandboxed is set", () => {
+    const r = createSandbox({ ...base, backend: "none" }, { forbiddenPaths: [] });
+    expect(!r.ok && r.error.code).toBe("SANDBOX_UNAVAILABLE");
+  });
+
+  it("none runs commands, and never as host root", async () => {
+    await using dir = await tempDir();
+    await chmod(dir.path, 0o755);
+    if (process.getuid?.() === 0) await chown(dir.path, 65534, 65534);
+    const r = createSandbox({ ...base, backend: "none", allowUnsandboxed: true }, { forbiddenPaths: [] });
+    expect(r.ok && r.value.backend).toBe("none");
+    if (!r.ok) return;
+    const run = await r.value.run({ argv: ["id", "-u"], workspace: dir.path });
+    expect(run.ok && run.value.stdout.trim()).not.toBe("0");
+  });
+});
