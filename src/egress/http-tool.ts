@@ -83,7 +83,7 @@ export function createHttpRequestTool(deps: EgressDeps): HttpTool {
             type: "egress.denied",
             via: "tool",
             method,
-            path: deps.scanner.redact(url),
+            path: deps.scanner.redact(url.split(/[?#]/, 1)[0] ?? ""),
             reason: parsed.reason,
           });
           return fail("EGRESS_DENIED", deps.scanner.redact(parsed.reason));

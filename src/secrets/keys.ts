@@ -122,8 +122,9 @@ export function keyringSource(home: string, run: CommandRunner): KeySource {
 }
 
 /**
- * The key source for a new store: the keyring if `secret-tool` is installed and a round trip works (a session bus and
- * an unlocked collection), else the key file. An existing store always reopens with the kind recorded in it.
+ * The key source for a new store: the keyring if `secret-tool` is installed and answers a lookup without an error (a
+ * session bus is there), else the key file. If the keyring then refuses to store (a locked collection), the store
+ * falls back to the key file. An existing store always reopens with the kind recorded in it.
  */
 export async function detectKeyKind(home: string, run: CommandRunner): Promise<KeyKind> {
   const probe = await run("secret-tool", ["lookup", "service", "warden", "probe", home]);

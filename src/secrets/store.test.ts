@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { isWardenError } from "../errors.js";
-import type { CommandRunner } from "./keys.js";
+import { type CommandRunner, spawnRunner } from "./keys.js";
 import { memorySecretStore } from "./memory.js";
 import { fileSecretStore, type SecretStore, STORE_FILE } from "./store.js";
 
@@ -136,5 +136,13 @@ describe("fileSecretStore at rest", () => {
     await expectCode(store.get("A_TOKEN"), "SECRET_STORE_FAILED");
     writeFileSync(path, "not json");
     await expectCode(store.list(), "SECRET_STORE_FAILED");
+  });
+});
+
+describe("spawnRunner", () => {
+  it("reports a missing program as code undefined and passes input on stdin", async () => {
+    const run = spawnRunner({ PATH: process.env.PATH });
+    expect((await run("warden-no-such-program", [])).code).toBeUndefined();
+    expect(await run("sh", ["-c", "cat; exit 3"], "on stdin")).toEqual({ code: 3, stdout: "on stdin", stderr: "" });
   });
 });
