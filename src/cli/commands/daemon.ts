@@ -6,6 +6,7 @@ import { loadConfigFile } from "../../config/index.js";
 import {
   lockHeld,
   type PidInfo,
+  processAlive,
   readPidFile,
   runForeground,
   type StatusBody,
@@ -132,14 +133,5 @@ function preflight(paths: HomePaths, uid: number): void {
       `Warden is already running for ${paths.root}${holder ? ` (pid ${holder.pid})` : ""}`,
       { fix: "use `warden status`, or `warden stop` first" },
     );
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

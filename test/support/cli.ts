@@ -1,0 +1,41 @@
+// Runs the built `warden` binary as a user would, against a home folder of the test's own.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export const WARDEN_BIN = fileURLToPath(new URL("../../bin/warden.js", import.meta.url));
+const BUNDLE = fileURLToPath(new URL("../../dist/warden.mjs", import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function assertBuilt(): void {
+  if (!existsSync(BUNDLE)) throw new Error("dist/warden.mjs is missing: run `npm run build` before the e2e tests");
+}
+
+export function runWarden(args: string[], home: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+  return new Promise<CliRun>((resolve, reject) => {
+    const child = spawn(process.execPath, [WARDEN_BIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env, WARDEN_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
