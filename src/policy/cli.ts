@@ -5,6 +5,16 @@ import { type Action, actionSchema } from "./action.js";
 import type { Decision } from "./decision.js";
 import type { Explanation } from "./engine.js";
 
+/** Validate an action from anywhere (model tool call, HTTP body). The error names the first bad field. */
+export function parseAction(raw: unknown, code: "USAGE" | "BAD_REQUEST" = "BAD_REQUEST"): Result<Action> {
+  const parsed = actionSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    return err(new WardenError(code, `action: ${i?.path.join(".") || "(root)"}: ${i?.message}`));
+  }
+  return ok(parsed.data);
+}
+
 /** Parse the --action JSON (a trust boundary: it may come from anyone). */
 export function parseActionJson(text: string): Result<Action> {
   let raw: unknown;
@@ -13,12 +23,7 @@ export function parseActionJson(text: string): Result<Action> {
   } catch (e) {
     return err(new WardenError("USAGE", `--action is not JSON: ${(e as Error).message}`));
   }
-  const parsed = actionSchema.safeParse(raw);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    return err(new WardenError("USAGE", `--action: ${i?.path.join(".") || "(root)"}: ${i?.message}`));
-  }
-  return ok(parsed.data);
+  return parseAction(raw, "USAGE");
 }
 
 function where(d: Decision): string {

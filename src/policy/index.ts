@@ -11,7 +11,8 @@ export {
   type Principal,
   type Taint,
 } from "./action.js";
-export { formatDecision, formatExplanation, parseActionJson } from "./cli.js";
+export { formatDecision, formatExplanation, parseAction, parseActionJson } from "./cli.js";
+export { type PolicyConfig, policyConfigSchema } from "./config.js";
 export { checkJson, type Decision, NO_MATCH_REASON } from "./decision.js";
 export type { CompiledPolicy, DecideContext, Explanation, TraceStep } from "./engine.js";
 export { attenuate, checkAttenuation } from "./grants.js";
