@@ -165,7 +165,12 @@ export class BwrapSandbox implements Sandbox {
     return ok({
       file: this.bwrapPath,
       args: [...args, "--", ...inner],
-      env: sandboxEnv({ workspace: pp.workspace, inject: spec.env, proxy: proxy !== undefined }),
+      env: sandboxEnv({
+        workspace: pp.workspace,
+        inject: spec.env,
+        proxy: proxy !== undefined,
+        proxyToken: spec.net?.mode === "proxy" ? spec.net.token : undefined,
+      }),
       ...(p.identity ? { uid: p.identity.uid, gid: p.identity.gid } : {}),
       fds: [p.seccomp, "status"],
       limits,

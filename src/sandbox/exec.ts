@@ -17,6 +17,8 @@ export interface SandboxExecRequest {
   cwd: string;
   /** The egress proxy's unix socket (from the egress domain); required for net proxy. */
   proxySocket?: string;
+  /** The egress proxy's token, if it requires one. */
+  proxyToken?: string;
   stdin?: string | Uint8Array;
   stdout: { write(chunk: Uint8Array): unknown };
   stderr: { write(chunk: Uint8Array | string): unknown };
@@ -55,7 +57,10 @@ export async function sandboxExec(sandbox: Sandbox, config: SandboxConfig, req: 
     limits,
     paths: profile.paths,
     env: profile.env,
-    net: req.net === "proxy" && req.proxySocket ? { mode: "proxy", socketPath: req.proxySocket } : { mode: "none" },
+    net:
+      req.net === "proxy" && req.proxySocket
+        ? { mode: "proxy", socketPath: req.proxySocket, ...(req.proxyToken ? { token: req.proxyToken } : {}) }
+        : { mode: "none" },
     onStdout: (c) => req.stdout.write(c),
     onStderr: (c) => req.stderr.write(c),
     ...(req.stdin !== undefined ? { stdin: req.stdin } : {}),

@@ -25,6 +25,7 @@ describe("network proxy mode", () => {
     // A stand-in for the egress proxy: answers every proxied request and records what it was asked.
     server = http.createServer((req, res) => {
       seen.push(`${req.method} ${req.url}`);
+      if (req.headers["proxy-authorization"]) seen.push(`auth ${req.headers["proxy-authorization"]}`);
       res.end("via proxy\n");
     });
     await new Promise<void>((r) => server.listen(socketPath, r));
@@ -44,6 +45,16 @@ describe("network proxy mode", () => {
     });
     expect(r.ok && r.value.stdout).toBe("via proxy\n");
     expect(seen).toContain("GET http://example.test/hello");
+  });
+
+  it("hands the proxy token to HTTP clients as proxy credentials", async () => {
+    const r = await sandbox.run({
+      argv: ["curl", "-sS", "-m", "10", "http://example.test/auth"],
+      workspace: ws,
+      net: { mode: "proxy", socketPath, token: "tok3n" },
+    });
+    expect(r.ok && r.value.stdout).toBe("via proxy\n");
+    expect(seen).toContain(`auth Basic ${Buffer.from("warden:tok3n").toString("base64")}`);
   });
 
   it("still has no direct route out in proxy mode", async () => {

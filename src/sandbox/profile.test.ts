@@ -84,6 +84,8 @@ describe("sandboxEnv", () => {
     expect(env.HOME).toBe("/w");
     const p = sandboxEnv({ workspace: "/w", proxy: true });
     expect(p.HTTPS_PROXY).toBe("http://127.0.0.1:3128");
+    const t = sandboxEnv({ workspace: "/w", proxy: true, proxyToken: "a/b" });
+    expect(t.http_proxy).toBe("http://warden:a%2Fb@127.0.0.1:3128");
   });
   it("writes synthetic passwd/group for the sandbox uid only", () => {
     const etc = syntheticEtc(1234, 1234);

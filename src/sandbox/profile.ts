@@ -147,6 +147,8 @@ export function sandboxEnv(opts: {
   workspace: string;
   inject?: Readonly<Record<string, string>>;
   proxy: boolean;
+  /** Proxy-Authorization password for the egress proxy (sent as Basic warden:TOKEN by HTTP clients). */
+  proxyToken?: string | undefined;
 }): Record<string, string> {
   const env: Record<string, string> = {
     PATH: SANDBOX_PATH,
@@ -160,7 +162,8 @@ export function sandboxEnv(opts: {
   };
   Object.assign(env, opts.inject ?? {});
   if (opts.proxy) {
-    const url = `http://127.0.0.1:${PROXY_PORT_IN_SANDBOX}`;
+    const auth = opts.proxyToken ? `warden:${encodeURIComponent(opts.proxyToken)}@` : "";
+    const url = `http://${auth}127.0.0.1:${PROXY_PORT_IN_SANDBOX}`;
     for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"]) env[k] = url;
     env.NO_PROXY = "";
     env.no_proxy = "";

@@ -30,7 +30,11 @@ export interface PathGrant {
   write?: boolean;
 }
 
-export type NetMode = { mode: "none" } | { mode: "proxy"; socketPath: string };
+/**
+ * none: loopback only. proxy: the only way out is the egress proxy's unix socket; `token`, when the proxy wants one,
+ * goes into the proxy URL as the password (`http://warden:TOKEN@127.0.0.1:3128`), visible to the command by design.
+ */
+export type NetMode = { mode: "none" } | { mode: "proxy"; socketPath: string; token?: string };
 
 export interface CommandSpec {
   /** argv[0] is an absolute path or a name looked up on the sandbox's PATH (never the daemon's). */
