@@ -10,6 +10,7 @@ export {
 } from "./executions.js";
 export { auditExportQuerySchema, auditTailQuerySchema } from "./http.js";
 export { type AuditListener, AuditLog, type AuditLogOptions } from "./log.js";
+export { auditRoutes } from "./routes.js";
 export {
   AUDIT_EVENT_TYPES,
   type AuditEvent,
