@@ -19,7 +19,8 @@ export interface SandboxExecRequest {
   proxySocket?: string;
   /** The egress proxy's token, if it requires one. */
   proxyToken?: string;
-  stdin?: string | Uint8Array;
+  /** The CLI passes process.stdin when it is not a TTY; default: no input. */
+  stdin?: string | Uint8Array | NodeJS.ReadableStream;
   stdout: { write(chunk: Uint8Array): unknown };
   stderr: { write(chunk: Uint8Array | string): unknown };
   signal?: AbortSignal;

@@ -18,7 +18,7 @@ export interface SpawnPlan {
 }
 
 export interface RunIo {
-  stdin?: string | Uint8Array;
+  stdin?: string | Uint8Array | NodeJS.ReadableStream;
   timeoutMs: number;
   outputBytes: number;
   onStdout?: (chunk: Uint8Array) => void;
@@ -177,7 +177,8 @@ export function runProcess(plan: SpawnPlan, io: RunIo): Running {
   });
   if (io.stdin !== undefined && child.stdin) {
     child.stdin.on("error", () => {}); // EPIPE when the command does not read its input: not an error of ours
-    child.stdin.end(io.stdin);
+    if (typeof io.stdin === "string" || io.stdin instanceof Uint8Array) child.stdin.end(io.stdin);
+    else io.stdin.pipe(child.stdin); // a stream (the CLI's own stdin): forwarded as it comes, closed at its end
   }
 
   const timer = setTimeout(() => {

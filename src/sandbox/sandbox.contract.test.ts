@@ -1,6 +1,7 @@
 // One contract suite, run against every Sandbox implementation available here: the fake, bwrap and none.
 import { chmod, chown } from "node:fs/promises";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { BwrapSandbox } from "./bwrap.js";
@@ -59,6 +60,11 @@ describe.each(backends)("Sandbox contract: %s", (_name, make) => {
   it("feeds stdin", async () => {
     const r = await run(["cat"], { stdin: "from stdin\n" });
     expect(r.ok && r.value.stdout).toBe("from stdin\n");
+  });
+
+  it("forwards a stdin stream", async () => {
+    const r = await run(["cat"], { stdin: Readable.from([Buffer.from("one "), Buffer.from("two\n")]) });
+    expect(r.ok && r.value.stdout).toBe("one two\n");
   });
 
   it("captures and streams stderr with a failing exit code", async () => {

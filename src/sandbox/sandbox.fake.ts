@@ -30,6 +30,15 @@ const PROGRAMS: Record<string, Program> = {
   },
 };
 
+async function readInput(input: CommandSpec["stdin"]): Promise<string> {
+  if (input === undefined) return "";
+  if (typeof input === "string") return input;
+  if (input instanceof Uint8Array) return Buffer.from(input).toString();
+  const chunks: Buffer[] = [];
+  for await (const c of input) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks).toString();
+}
+
 export interface FakeCall {
   spec: CommandSpec;
 }
@@ -112,7 +121,7 @@ export class FakeSandbox implements Sandbox {
       emit("err")(`fake sandbox: ${name}: command not found\n`);
       return ok(result(127));
     }
-    const stdin = typeof spec.stdin === "string" ? spec.stdin : Buffer.from(spec.stdin ?? "").toString();
+    const stdin = await readInput(spec.stdin);
     const code = program(args, { stdin, out: emit("out"), errOut: emit("err") });
     return ok(result(code));
   }

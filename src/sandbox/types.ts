@@ -45,7 +45,8 @@ export interface CommandSpec {
   cwd?: string;
   /** Variables policy injects; added to the from-scratch environment. */
   env?: Readonly<Record<string, string>>;
-  stdin?: string | Uint8Array;
+  /** Input for the command; a stream (e.g. the CLI's stdin) is forwarded as it arrives. Default: /dev/null. */
+  stdin?: string | Uint8Array | NodeJS.ReadableStream;
   limits?: Partial<Limits>;
   net?: NetMode;
   /** Extra host paths (policy grants); each must exist. */
