@@ -9,7 +9,7 @@ import { err, ok, type Result, WardenError } from "../errors.js";
 import { BRIDGE_SOURCE } from "./bridge.js";
 import { buildEtc } from "./etc.js";
 import { bwrapVersion, userNamespaceFix } from "./host.js";
-import { planPaths } from "./plan.js";
+import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { bwrapArgs, innerCommand, type RootEntry, sandboxEnv } from "./profile.js";
 import { type Running, runProcess, type SpawnPlan } from "./runner.js";
 import { buildSeccompFilter } from "./seccomp.js";
@@ -130,7 +130,7 @@ export class BwrapSandbox implements Sandbox {
    * The exact process a command would run as (bwrap argv, environment, identity, helper fds), without running it.
    * Used by run(), by the benchmark to split the profile's cost from Warden's, and for debugging.
    */
-  async plan(spec: CommandSpec): Promise<Result<SpawnPlan & { limits: Limits }, WardenError>> {
+  async plan(spec: CommandSpec): Promise<Result<SpawnPlan & { limits: Limits; paths: PlannedPaths }, WardenError>> {
     if (spec.argv.length === 0 || spec.argv[0] === "")
       return err(new WardenError("BAD_REQUEST", "empty command", { fix: "give a command after --" }));
     const prep = await this.#ready();
@@ -174,13 +174,14 @@ export class BwrapSandbox implements Sandbox {
       ...(p.identity ? { uid: p.identity.uid, gid: p.identity.gid } : {}),
       fds: [p.seccomp, "status"],
       limits,
+      paths: pp,
     });
   }
 
   async run(spec: CommandSpec): Promise<Result<RunResult, WardenError>> {
     const planned = await this.plan(spec);
     if (!planned.ok) return planned;
-    const { limits, ...plan } = planned.value;
+    const { limits, paths, ...plan } = planned.value;
     const running = runProcess(plan, {
       timeoutMs: limits.timeoutMs,
       outputBytes: limits.outputBytes,
@@ -218,6 +219,7 @@ export class BwrapSandbox implements Sandbox {
       stdout: o.stdout,
       stderr: o.stderr,
       durationMs: o.durationMs,
+      createdSensitive: createdSensitive(paths.workspace, paths.absentSensitive),
     });
   }
 

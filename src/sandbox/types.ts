@@ -69,6 +69,11 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /**
+   * Sensitive workspace paths (e.g. ".git/hooks", ".bashrc") the command created: they did not exist, so they could
+   * not be mounted read-only. The caller audits them (and may remove them) before anything on the host uses them.
+   */
+  createdSensitive?: string[];
 }
 
 export interface SandboxInfo {
