@@ -70,7 +70,13 @@ export function watchPolicyDir(dir: string, options: PolicyWatcherOptions = {}):
     if (timer !== null) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      if (!closed) reload();
+      if (closed) return;
+      try {
+        reload();
+      } catch {
+        // Only a throwing onReload/onError callback gets here: the swap already happened (or was refused), and a
+        // timer must not take the daemon down for a caller's bug.
+      }
     }, options.debounceMs ?? 20);
   };
 
