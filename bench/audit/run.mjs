@@ -5,13 +5,14 @@
 //   encoding, hashing or promises; plus one producer alone vs one insert per transaction;
 // - verification events/s vs reading the same rows without hashing;
 // - approval round trip (answer() through the in-process API until the waiting call resumes) vs one durable
-//   UPDATE of one row.
+//   UPDATE of one row; and the same through the HTTP control plane vs an empty GET on the same server.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Approvals } from "../../dist/approvals/index.js";
+import { Approvals, approvalRoutes } from "../../dist/approvals/index.js";
 import { AuditLog } from "../../dist/audit/index.js";
+import { EventBus, GatewayClient, Router, startGateway } from "../../dist/gateway/index.js";
 import { SqliteStore } from "../../dist/store/index.js";
 
 const PRODUCERS = [64, 512];
@@ -117,6 +118,7 @@ async function roundTrips(store, audit) {
     await waiting;
     times.push(performance.now() - t0);
   }
+  const http = await httpRoundTrips(approvals);
   approvals.close();
   store.prepare("CREATE TABLE IF NOT EXISTS plain_state (id INTEGER PRIMARY KEY, state TEXT)").run();
   store.prepare("INSERT OR REPLACE INTO plain_state VALUES (1, 'pending')").run();
@@ -127,6 +129,46 @@ async function roundTrips(store, audit) {
     store.transaction(() => update.run(i % 2 ? "approved" : "pending"));
     await Promise.resolve();
     base.push(performance.now() - t0);
+  }
+  return { times, base, http };
+}
+
+// The answer through the real control plane: POST /v1/approvals/:id/approve on the loopback gateway until the
+// waiting call resumes; the baseline is a GET of an empty route on the same gateway.
+async function httpRoundTrips(approvals) {
+  const token = "b".repeat(43);
+  const router = new Router().add({ method: "GET", path: "/v1/ping", handler: () => ({ body: {} }) });
+  for (const r of approvalRoutes({ approvals })) router.add(r);
+  const gateway = await startGateway({
+    host: "127.0.0.1",
+    port: 0,
+    token,
+    router,
+    events: new EventBus(),
+    onAuthFailure: () => {},
+    onError: () => {},
+  });
+  const client = new GatewayClient(gateway.url, token);
+  const times = [];
+  const base = [];
+  try {
+    for (let i = 0; i < ROUND_TRIPS; i++) {
+      const req = approvals.request({
+        task: `h${i}`,
+        action: { tool: "exec", argv: ["git", "push"], cwd: "/w", n: i },
+        decision: { effect: "ask", rule: "push", reason: "asks" },
+      });
+      const waiting = approvals.wait(req.id);
+      const t0 = performance.now();
+      await client.request("POST", `/v1/approvals/${req.id}/approve`, { scope: "once" });
+      await waiting;
+      times.push(performance.now() - t0);
+      const t1 = performance.now();
+      await client.request("GET", "/v1/ping");
+      base.push(performance.now() - t1);
+    }
+  } finally {
+    await gateway.close();
   }
   return { times, base };
 }
@@ -165,7 +207,7 @@ try {
     readRates.push(baselineRead(store));
   }
 
-  const { times, base } = await roundTrips(store, audit);
+  const { times, base, http } = await roundTrips(store, audit);
   store.close();
 
   const appendsPerSec = appends[0].medianPerSec;
@@ -201,6 +243,16 @@ try {
           ratio: round(rtP50 / pct(base, 50), 2),
           targetP50Ms: 20,
           meetsTarget: rtP50 < 20,
+        },
+        approvalRoundTripHttp: {
+          path: "POST /v1/approvals/:id/approve on the loopback gateway -> wait() resumes",
+          samples: http.times.length,
+          p50Ms: round(pct(http.times, 50), 3),
+          p99Ms: round(pct(http.times, 99), 3),
+          baselineEmptyGetP50Ms: round(pct(http.base, 50), 3),
+          ratio: round(pct(http.times, 50) / pct(http.base, 50), 2),
+          targetP50Ms: 20,
+          meetsTarget: pct(http.times, 50) < 20,
         },
       },
       null,

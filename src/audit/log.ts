@@ -104,6 +104,19 @@ export class AuditLog implements AuditSink {
     return verifyChain(this.store);
   }
 
+  /**
+   * Verify, then append the outcome as an `audit.verified` event, so a check (at start-up, or asked for) that
+   * found a broken chain is itself on the record. The new event never hides the break: it chains from the head.
+   */
+  async verifyAndRecord(actor = "warden"): Promise<VerifyResult> {
+    const result = await this.verify();
+    const data = result.ok
+      ? { ok: true, count: result.count }
+      : { ok: false, seq: result.seq, problem: result.problem, checked: result.checked };
+    await this.append({ type: "audit.verified", actor, data });
+    return result;
+  }
+
   /** The last `limit` events, oldest first. */
   tail(limit = 20): AuditEvent[] {
     return tailEvents(this.store, limit);

@@ -85,4 +85,5 @@ export const AUDIT_EVENT_TYPES = [
   "policy.changed",
   "auth.failed",
   "halt",
+  "audit.verified",
 ] as const;

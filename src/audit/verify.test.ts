@@ -132,6 +132,19 @@ describe("AuditLog verify", () => {
     expect(await audit.verify()).toMatchObject({ ok: false, seq: 9, problem: "hash_mismatch" });
   });
 
+  it("records what a check found, without hiding the break", async () => {
+    const { store, audit } = await tampered();
+    store.prepare("DELETE FROM audit_events WHERE seq = 3").run();
+    expect(await audit.verifyAndRecord("owner")).toMatchObject({ ok: false, seq: 3, problem: "missing" });
+    expect(audit.tail(1)[0]).toMatchObject({
+      seq: 11,
+      type: "audit.verified",
+      actor: "owner",
+      data: { ok: false, seq: 3, problem: "missing" },
+    });
+    expect(await audit.verify()).toMatchObject({ ok: false, seq: 3, problem: "missing" });
+  });
+
   it("catches a removed head record", async () => {
     const { store, audit } = await tampered();
     store.prepare("DELETE FROM audit_head").run();
