@@ -224,11 +224,15 @@ async function handleConnect(
   if (!deps.config.connectPorts.includes(port)) return refuse(403, `CONNECT to port ${port} is not allowed`);
   const admitted = await admit({ via: "proxy", scheme: "https", host, port, method: "CONNECT", secrets: [] }, ip, deps);
   if (!admitted.ok) return refuse(403, admitted.reason);
-  const upstream = connect({ host: admitted.value.address, port });
+  const upstream = connect({ host: admitted.value.address, port, timeout: deps.config.timeoutMs });
+  upstream.once("timeout", () => upstream.destroy(new Error("timeout")));
   upstream.setNoDelay(true);
   client.setNoDelay(true);
   const connected = await new Promise<boolean>((resolve) => {
-    upstream.once("connect", () => resolve(true));
+    upstream.once("connect", () => {
+      upstream.setTimeout(0); // the timeout bounds connecting; an idle tunnel (long poll, websocket) may stay open
+      resolve(true);
+    });
     upstream.once("error", () => resolve(false));
   });
   if (!connected) {

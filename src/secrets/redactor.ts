@@ -63,12 +63,15 @@ export class SecretRedactor implements Redactor {
 
   redact(text: string): string {
     const state = new StreamState(this);
-    return state.process(text, true);
+    return failClosed(() => state.process(text, true));
   }
 
   stream(): RedactionStream {
     const state = new StreamState(this);
-    return { push: (chunk) => state.process(chunk, false), end: () => state.process("", true) };
+    return {
+      push: (chunk) => failClosed(() => state.process(chunk, false)),
+      end: () => failClosed(() => state.process("", true)),
+    };
   }
 
   /** What `redact` would replace, without replacing or reporting: the exfiltration guard's view of a request. */
@@ -116,6 +119,15 @@ export class SecretRedactor implements Redactor {
     if (this.values.get(value)?.startsWith("secret:") && label.startsWith("credential:")) return;
     this.values.set(value, label);
     this.matcher = undefined;
+  }
+}
+
+/** A bug in redaction must not let text through unredacted: the text is withheld instead. */
+function failClosed(fn: () => string): string {
+  try {
+    return fn();
+  } catch {
+    return "[redaction failed: output withheld]";
   }
 }
 

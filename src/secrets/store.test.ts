@@ -1,10 +1,11 @@
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { isWardenError } from "../errors.js";
 import { type CommandRunner, spawnRunner } from "./keys.js";
+import { withFileLock } from "./lock.js";
 import { memorySecretStore } from "./memory.js";
 import { fileSecretStore, type SecretStore, STORE_FILE } from "./store.js";
 
@@ -106,7 +107,7 @@ describe("fileSecretStore at rest", () => {
     expect(stored?.args.join(" ")).not.toContain(stored?.input ?? "-");
     // Losing the keyring entry is an error, never a silently empty store.
     keyring.entries.clear();
-    await expectCode(store.list(), "SECRET_STORE_FAILED");
+    await expectCode(fileSecretStore({ home: dir.path, run: keyring.run }).list(), "SECRET_STORE_FAILED");
   });
 
   it("falls back to the key file when the keyring refuses to store", async () => {
@@ -133,7 +134,7 @@ describe("fileSecretStore at rest", () => {
     writeFileSync(path, JSON.stringify(header));
     expect(await store.get("A_TOKEN")).toBe(VALUE);
     await chmod(join(dir.path, "secrets.key"), 0o644);
-    await expectCode(store.get("A_TOKEN"), "SECRET_STORE_FAILED");
+    await expectCode(fileSecretStore({ home: dir.path, run: noKeyring }).get("A_TOKEN"), "SECRET_STORE_FAILED");
     writeFileSync(path, "not json");
     await expectCode(store.list(), "SECRET_STORE_FAILED");
   });
@@ -144,5 +145,30 @@ describe("spawnRunner", () => {
     const run = spawnRunner({ PATH: process.env.PATH });
     expect((await run("warden-no-such-program", [])).code).toBeUndefined();
     expect(await run("sh", ["-c", "cat; exit 3"], "on stdin")).toEqual({ code: 3, stdout: "on stdin", stderr: "" });
+  });
+});
+
+describe("concurrent writers", () => {
+  it("loses no update when many sets race on one store", async () => {
+    await using dir = await tempDir();
+    const stores = [0, 1, 2].map(() => fileSecretStore({ home: dir.path, run: noKeyring }));
+    await stores[0]!.set("FIRST", "first-value");
+    await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % 3]!.set(`S_${i}`, `value-${i}`)));
+    expect((await stores[1]!.list()).length).toBe(13);
+    expect(() => statSync(join(dir.path, `${STORE_FILE}.lock`))).toThrow();
+  });
+
+  it("takes over a stale lock and times out on a live one", async () => {
+    await using dir = await tempDir();
+    const lock = join(dir.path, "x.lock");
+    writeFileSync(lock, "12345");
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    expect(await withFileLock(lock, async () => "ran")).toBe("ran");
+    writeFileSync(lock, "12345");
+    await expectCode(
+      withFileLock(lock, async () => "ran", { waitMs: 50 }),
+      "SECRET_STORE_FAILED",
+    );
   });
 });

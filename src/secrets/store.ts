@@ -15,6 +15,7 @@ import {
   keyringSource,
   storeFailed,
 } from "./keys.js";
+import { withFileLock } from "./lock.js";
 import { isSecretName } from "./names.js";
 
 export const STORE_FILE = "secrets.enc";
@@ -66,9 +67,19 @@ export interface FileSecretStoreOptions {
 
 export function fileSecretStore(options: FileSecretStoreOptions): SecretStore {
   const path = join(options.home, STORE_FILE);
+  const lockPath = `${path}.lock`;
   const now = options.now ?? (() => new Date());
-  const sourceOf = (kind: KeyKind): KeySource =>
-    kind === "keyring" ? keyringSource(options.home, options.run) : keyFileSource(options.home);
+  const sources = new Map<KeyKind, KeySource>();
+  // The key is cached for the life of this object (the daemon's): asking the keyring spawns a process, and the daemon
+  // holds the values in memory anyway. A missing key is not cached, so a key created by the CLI is found later.
+  const sourceOf = (kind: KeyKind): KeySource => {
+    let source = sources.get(kind);
+    if (source === undefined) {
+      source = cached(kind === "keyring" ? keyringSource(options.home, options.run) : keyFileSource(options.home));
+      sources.set(kind, source);
+    }
+    return source;
+  };
 
   async function readHeader(): Promise<z.infer<typeof headerSchema> | undefined> {
     let raw: string;
@@ -132,7 +143,7 @@ export function fileSecretStore(options: FileSecretStoreOptions): SecretStore {
     } catch (e) {
       if (kind !== "keyring" || (options.keySource ?? "auto") !== "auto") throw e;
       // The keyring answered the probe but refused to store: the key file is the documented fallback.
-      const file = keyFileSource(options.home);
+      const file = sourceOf("file");
       return { key: (await file.load()) ?? (await file.create()), kind: "file" };
     }
   }
@@ -160,9 +171,11 @@ export function fileSecretStore(options: FileSecretStoreOptions): SecretStore {
       if (value.length === 0) throw new WardenError("USAGE", "a secret value cannot be empty");
       if (Buffer.byteLength(value) > MAX_VALUE_BYTES)
         throw new WardenError("USAGE", "a secret value is at most 64 KiB");
-      const { payload, kind, key } = await load();
-      payload.secrets[name] = { value, updatedAt: now().toISOString() };
-      await save(payload, kind, key);
+      await withFileLock(lockPath, async () => {
+        const { payload, kind, key } = await load();
+        payload.secrets[name] = { value, updatedAt: now().toISOString() };
+        await save(payload, kind, key);
+      });
     },
     async list() {
       const { payload } = await load();
@@ -172,11 +185,13 @@ export function fileSecretStore(options: FileSecretStoreOptions): SecretStore {
     },
     async remove(name) {
       checkName(name);
-      const { payload, kind, key } = await load();
-      if (payload.secrets[name] === undefined) return false;
-      delete payload.secrets[name];
-      await save(payload, kind, key);
-      return true;
+      return withFileLock(lockPath, async () => {
+        const { payload, kind, key } = await load();
+        if (payload.secrets[name] === undefined) return false;
+        delete payload.secrets[name];
+        await save(payload, kind, key);
+        return true;
+      });
     },
     async get(name) {
       const { payload } = await load();
@@ -185,6 +200,21 @@ export function fileSecretStore(options: FileSecretStoreOptions): SecretStore {
     async values() {
       const { payload } = await load();
       return new Map(Object.entries(payload.secrets).map(([name, s]) => [name, s.value]));
+    },
+  };
+}
+
+function cached(source: KeySource): KeySource {
+  let key: Buffer | undefined;
+  return {
+    kind: source.kind,
+    async load() {
+      key ??= await source.load();
+      return key;
+    },
+    async create() {
+      key = await source.create();
+      return key;
     },
   };
 }
