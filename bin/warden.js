@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The installed entry point: everything lives in the compiled composition root.
-import "../dist/warden.mjs";
+import "../dist/bundle/warden.js";

@@ -7,7 +7,7 @@ import { resolveHomeRoot } from "./home/index.js";
 // Everything Warden creates (database, logs, pid file, workspaces) is for its owner only, whoever forgets a mode.
 process.umask(0o077);
 
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+const pkg = readPackage();
 const readyFd = process.env.WARDEN_READY_FD ? Number(process.env.WARDEN_READY_FD) : undefined;
 const childEnv = { ...process.env };
 delete childEnv.WARDEN_READY_FD;
@@ -24,3 +24,16 @@ const code = await runCli(process.argv.slice(2), {
   exitCode: 0,
 });
 process.exitCode = code;
+
+/** This package's package.json: one folder up from dist/, two from dist/bundle/. */
+function readPackage(): { version: string } {
+  for (const rel of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version: string };
+      if (pkg.name === "warden") return pkg;
+    } catch {
+      // Not at this level; try the next.
+    }
+  }
+  return { version: "unknown" };
+}

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const WARDEN_BIN = fileURLToPath(new URL("../../bin/warden.js", import.meta.url));
-const BUNDLE = fileURLToPath(new URL("../../dist/warden.mjs", import.meta.url));
+const BUNDLE = fileURLToPath(new URL("../../dist/bundle/warden.js", import.meta.url));
 
 export interface CliRun {
   code: number | null;
@@ -14,7 +14,8 @@ export interface CliRun {
 }
 
 export function assertBuilt(): void {
-  if (!existsSync(BUNDLE)) throw new Error("dist/warden.mjs is missing: run `npm run build` before the e2e tests");
+  if (!existsSync(BUNDLE))
+    throw new Error("dist/bundle/warden.js is missing: run `npm run build` before the e2e tests");
 }
 
 export function runWarden(args: string[], home: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {

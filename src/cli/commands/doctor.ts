@@ -1,6 +1,5 @@
 // `warden doctor`: print each check with its fix; exit 1 when any check fails (warnings do not fail).
 import type { Command } from "commander";
-import { runDoctor } from "../../doctor/index.js";
 import { homePaths } from "../../home/index.js";
 import { type CliContext, printJson, println } from "../context.js";
 
@@ -13,6 +12,8 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .option("--json", "print the checks as JSON")
     .action(async (opts: { json?: boolean }) => {
       const paths = homePaths(ctx.homeRoot);
+      // Loaded on demand: the probes (sandbox, network) are not needed by any other command.
+      const { runDoctor } = await import("../../doctor/index.js");
       const results = await runDoctor({ paths, uid: ctx.uid, nodeVersion: process.version });
       const failed = results.filter((r) => r.status === "fail").length;
       if (failed > 0) ctx.exitCode = 1;

@@ -2,7 +2,6 @@
 import type { Command } from "commander";
 import { DEFAULT_CONFIG_YAML } from "../../config/index.js";
 import { homePaths, initHome } from "../../home/index.js";
-import { STARTER_POLICY } from "../../policy/index.js";
 import { type CliContext, printJson, println } from "../context.js";
 
 export function registerInit(program: Command, ctx: CliContext): void {
@@ -10,7 +9,9 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .command("init")
     .description("create the home folder: warden.yaml, a deny-by-default policy, the API token (never overwrites)")
     .option("--json", "print what was created and kept as JSON")
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      // Loaded on demand: the policy engine is not needed to print help or to run the daemon's other commands.
+      const { STARTER_POLICY } = await import("../../policy/index.js");
       const paths = homePaths(ctx.homeRoot);
       const report = initHome(paths, { config: DEFAULT_CONFIG_YAML, starterPolicy: STARTER_POLICY });
       if (opts.json) return printJson(ctx.stdout, { home: paths.root, ...report });
