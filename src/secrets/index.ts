@@ -28,3 +28,4 @@ export {
   type SecretRedactorOptions,
 } from "./redactor.js";
 export { type FileSecretStoreOptions, fileSecretStore, type SecretInfo, type SecretStore } from "./store.js";
+export { resolveCommandEnv, secretAccess, syncRedactor } from "./wire.js";
