@@ -59,6 +59,7 @@ export class BwrapSandbox implements Sandbox {
   readonly #o: BwrapOptions;
   #prepared: Promise<Result<Prepared, WardenError>> | undefined;
   readonly #running = new Set<Running>();
+  #closed = false;
 
   constructor(options: BwrapOptions) {
     this.#o = options;
@@ -133,6 +134,7 @@ export class BwrapSandbox implements Sandbox {
   async plan(spec: CommandSpec): Promise<Result<SpawnPlan & { limits: Limits; paths: PlannedPaths }, WardenError>> {
     if (spec.argv.length === 0 || spec.argv[0] === "")
       return err(new WardenError("BAD_REQUEST", "empty command", { fix: "give a command after --" }));
+    if (this.#closed) return err(unavailable("the sandbox is closed (Warden is stopping)", "start Warden again"));
     const prep = await this.#ready();
     if (!prep.ok) return prep;
     const p = prep.value;
@@ -181,6 +183,8 @@ export class BwrapSandbox implements Sandbox {
   async run(spec: CommandSpec): Promise<Result<RunResult, WardenError>> {
     const planned = await this.plan(spec);
     if (!planned.ok) return planned;
+    // Checked after the await: a run that was still planning when close() began must not start afterwards.
+    if (this.#closed) return err(unavailable("the sandbox is closed (Warden is stopping)", "start Warden again"));
     const { limits, paths, ...plan } = planned.value;
     const running = runProcess(plan, {
       timeoutMs: limits.timeoutMs,
@@ -231,6 +235,7 @@ export class BwrapSandbox implements Sandbox {
 
   /** Removes the private runtime folder; call once when the daemon stops. */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.killAll();
     const prep = await this.#prepared;
     if (prep?.ok) await rm(prep.value.runtimeDir, { recursive: true, force: true });

@@ -27,3 +27,15 @@ describe("probeSandbox", () => {
     if (!r.ok) expect(r.error.code).toBe("SANDBOX_UNAVAILABLE");
   });
 });
+
+describe("BwrapSandbox.close", () => {
+  it("refuses to start commands once closed", async () => {
+    const { BwrapSandbox } = await import("./bwrap.js");
+    const { DEFAULT_PROFILE, profileLimits } = await import("./config.js");
+    const s = new BwrapSandbox({ defaultLimits: profileLimits(DEFAULT_PROFILE) });
+    expect((await s.probe()).ok).toBe(true);
+    await s.close();
+    const r = await s.run({ argv: ["true"], workspace: "/tmp" });
+    expect(!r.ok && r.error.code).toBe("SANDBOX_UNAVAILABLE");
+  });
+});
