@@ -40,7 +40,7 @@ export function generalize(action: Action): Action {
   const workspace = typeof action.workspace === "string" && action.workspace.length > 1 ? action.workspace : null;
   const sub = (v: unknown): unknown => {
     if (typeof v === "string" && workspace && (v === workspace || v.startsWith(`${workspace}/`))) {
-      return `\${workspace}${v.slice(workspace.length)}`;
+      return `${WORKSPACE}${v.slice(workspace.length)}`;
     }
     if (Array.isArray(v)) return v.map(sub);
     return v;
@@ -63,11 +63,24 @@ export function describeAction(action: Action): string {
   return tool;
 }
 
+/** Policy globs have no escape: a literal value with these characters would match more than it says. */
+const GLOB_CHARS = /[*?{}]/;
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the policy language's own placeholder, written literally
+const WORKSPACE = "${workspace}";
+
+function hasGlobChars(v: unknown): boolean {
+  if (typeof v === "string") return GLOB_CHARS.test(v.startsWith(WORKSPACE) ? v.slice(WORKSPACE.length) : v);
+  if (Array.isArray(v)) return v.some(hasGlobChars);
+  if (v && typeof v === "object") return Object.values(v).some(hasGlobChars);
+  return false;
+}
+
 /**
  * A policy rule (the format of src/policy/schema.ts) that would allow exactly this action, generalized only by
- * `${workspace}`. Literal values: an argument holding glob characters is matched as the policy engine matches it.
+ * `${workspace}`; or null when a value holds glob characters, which the policy engine would read as a pattern
+ * (a proposal must never be wider than what was approved).
  */
-export function proposeRule(action: Action, id: string, reason: string): Record<string, unknown> {
+export function proposeRule(action: Action, id: string, reason: string): Record<string, unknown> | null {
   const g = generalize(action);
   const match: Record<string, unknown> = { tool: g.tool ?? "unknown" };
   if (Array.isArray(g.argv) && g.argv.length > 0) {
@@ -90,6 +103,7 @@ export function proposeRule(action: Action, id: string, reason: string): Record<
     const args = Object.entries(g.args as Record<string, unknown>).filter(([, v]) => typeof v === "string");
     if (args.length > 0) match.args = Object.fromEntries(args);
   }
+  if (hasGlobChars(match)) return null;
   return { id, effect: "allow", reason, match };
 }
 

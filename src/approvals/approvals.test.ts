@@ -231,3 +231,11 @@ describe("Approvals: expiry and restarts", () => {
     await expect(waiting).resolves.toMatchObject({ state: "approved" });
   });
 });
+
+describe("approvalsConfigSchema", () => {
+  it("fills defaults and refuses unknown keys", async () => {
+    const { approvalsConfigSchema } = await import("./config.js");
+    expect(approvalsConfigSchema.parse({})).toEqual({ expiryMinutes: 30, approvers: [], feedbackThreshold: 3 });
+    expect(approvalsConfigSchema.safeParse({ expiry: 5 }).success).toBe(false);
+  });
+});

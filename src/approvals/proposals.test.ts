@@ -125,8 +125,25 @@ describe("action adapter", () => {
     expect(bindingHash({ cwd, ...rest })).toBe(bindingHash(a));
   });
 
+  it("proposes no rule that would match more than was approved", () => {
+    expect(proposeRule({ tool: "exec", argv: ["rm", "*.log"] }, "r", "why")).toBeNull();
+    expect(proposeRule({ tool: "read_file", path: "/etc/{passwd,shadow}" }, "r", "why")).toBeNull();
+    expect(proposeRule({ tool: "read_file", path: "/w/a.txt", workspace: "/w" }, "r", "why")).toMatchObject({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the policy language's own placeholder
+      match: { path: "${workspace}/a.txt" },
+    });
+  });
+
+  it("records that no rule was proposed for an 'always' on a glob-like action", () => {
+    const { audit, approvals } = setup();
+    const req = approvals.request({ task: "t1", action: { tool: "exec", argv: ["rm", "*.log"] }, decision });
+    approvals.answer(req.id, owner, { decision: "approve", scope: "always" });
+    expect(approvals.proposals.list()).toEqual([]);
+    expect(audit.tail(5).map((e) => e.type)).toContain("approval.rule_not_proposed");
+  });
+
   it("proposes a network rule from a URL, and renders it as added lines", () => {
-    const rule = proposeRule({ tool: "http", method: "GET", url: "https://api.example.com:8443/v1/x" }, "r1", "why");
+    const rule = proposeRule({ tool: "http", method: "GET", url: "https://api.example.com:8443/v1/x" }, "r1", "why")!;
     expect(rule).toEqual({
       id: "r1",
       effect: "allow",

@@ -49,6 +49,15 @@ export class RuleProposals {
         ? `Approved always by ${actor} (request ${row.id}).`
         : `Approved ${this.threshold} times one by one (last: request ${row.id}).`;
     const rule = proposeRule(action, `approved-${row.feedback_key.slice(0, 12)}`, reason);
+    if (rule === null) {
+      this.audit.appendSync({
+        type: "approval.rule_not_proposed",
+        actor: "warden",
+        task: row.task,
+        data: { approval: row.id, source, why: "the action holds glob characters that a rule would read as a pattern" },
+      });
+      return null;
+    }
     const id = newId("rp");
     const diff = ruleDiff(rule);
     this.store

@@ -1,6 +1,7 @@
 // Public API of the audit domain: the hash-chained log, its types, and the execution journal.
 export { canonicalJson, type JsonValue, sha256Hex } from "./canonical.js";
 export { encodeForHash, GENESIS_HASH, hashEvent } from "./chain.js";
+export { type AuditConfig, auditConfigSchema } from "./config.js";
 export {
   type ExecutionEnd,
   ExecutionJournal,

@@ -169,3 +169,11 @@ describe("AuditLog export input", () => {
     expect(() => [...audit.export({ since: "yesterday-ish" })]).toThrow(expect.objectContaining({ code: "USAGE" }));
   });
 });
+
+describe("auditConfigSchema", () => {
+  it("fills defaults and refuses unknown keys", async () => {
+    const { auditConfigSchema } = await import("./config.js");
+    expect(auditConfigSchema.parse({})).toEqual({ modelContent: "redacted", verifyOnStart: true });
+    expect(auditConfigSchema.safeParse({ verifyOnStrat: false }).success).toBe(false);
+  });
+});

@@ -74,6 +74,7 @@ export const AUDIT_EVENT_TYPES = [
   "approval.refused",
   "approval.consumed",
   "approval.rule_proposed",
+  "approval.rule_not_proposed",
   "approval.rule_answered",
   "exec.start",
   "exec.end",
