@@ -103,7 +103,10 @@ export function listPolicyFiles(dir: string): string[] {
 }
 
 /** Read and validate every file of a policy folder. A missing folder is an error, an empty one is not. */
-export function readPolicyDir(dir: string): { sources: PolicySource[]; issues: PolicyIssue[] } {
+/** Parsed files by path, reused while a file's text is unchanged (a reload re-parses only the edited files). */
+export type ParseCache = Map<string, { text: string; source: PolicySource }>;
+
+export function readPolicyDir(dir: string, cache?: ParseCache): { sources: PolicySource[]; issues: PolicyIssue[] } {
   let names: string[];
   try {
     names = listPolicyFiles(dir);
@@ -115,6 +118,10 @@ export function readPolicyDir(dir: string): { sources: PolicySource[]; issues: P
   }
   const sources: PolicySource[] = [];
   const issues: PolicyIssue[] = [];
+  if (cache !== undefined) {
+    const present = new Set(names.map((n) => join(dir, n)));
+    for (const file of cache.keys()) if (!present.has(file)) cache.delete(file);
+  }
   for (const name of names) {
     const file = join(dir, name);
     let text: string;
@@ -128,9 +135,17 @@ export function readPolicyDir(dir: string): { sources: PolicySource[]; issues: P
       issues.push({ file, line: 1, field: "", message: `larger than ${MAX_POLICY_FILE_BYTES} bytes` });
       continue;
     }
+    const hit = cache?.get(file);
+    if (hit !== undefined && hit.text === text) {
+      sources.push(hit.source);
+      continue;
+    }
     const out = parsePolicyText(file, text);
     issues.push(...out.issues);
-    if (out.source) sources.push(out.source);
+    if (out.source) {
+      sources.push(out.source);
+      cache?.set(file, { text, source: out.source });
+    }
   }
   return { sources, issues };
 }

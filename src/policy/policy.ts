@@ -3,13 +3,15 @@
 import { err, ok, type Result } from "../errors.js";
 import { checkExamples, compileRules } from "./compile.js";
 import { type CompiledPolicy, createCompiledPolicy } from "./engine.js";
-import { issuesError, type PolicySource, parsePolicyText, readPolicyDir } from "./load.js";
+import { issuesError, type ParseCache, type PolicySource, parsePolicyText, readPolicyDir } from "./load.js";
 import { createNodeResolver, type Resolver } from "./resolve.js";
 
 /** The PATH used to resolve executables when none is given: what the sandbox offers. */
 export const DEFAULT_SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 export interface LoadOptions {
+  /** Reuse parsed files whose text did not change (the watcher keeps one across reloads). */
+  parseCache?: ParseCache;
   /** Defaults to the real filesystem with DEFAULT_SANDBOX_PATH. */
   resolver?: Resolver;
   /** Epoch milliseconds; defaults to Date.now (time windows, grant expiry). */
@@ -29,7 +31,7 @@ export function compileSources(sources: readonly PolicySource[], options: LoadOp
 
 /** Load, validate and compile every *.yaml of a policy folder. Errors name file:line and field. */
 export function loadPolicyDir(dir: string, options: LoadOptions = {}): Result<CompiledPolicy> {
-  const { sources, issues } = readPolicyDir(dir);
+  const { sources, issues } = readPolicyDir(dir, options.parseCache);
   if (issues.length > 0) return err(issuesError(issues));
   return compileSources(sources, options);
 }

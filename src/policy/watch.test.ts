@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
@@ -43,6 +43,28 @@ describe("watchPolicyDir", () => {
       expect(errors[0]?.code).toBe("POLICY_INVALID");
       expect(w.value.current().version).toBe(good);
       expect(w.value.decide(talk).effect).toBe("deny");
+    } finally {
+      w.value.close();
+    }
+  });
+
+  it("reloads a folder of several files when one changes, and when one is removed", async () => {
+    await using dir = await tempDir();
+    writeFileSync(join(dir.path, "a.yaml"), rule("allow"));
+    const other =
+      "rules:\n  - id: read\n    effect: allow\n    reason: r\n    match: { tool: read_file, path: /ws/** }\n";
+    writeFileSync(join(dir.path, "b.yaml"), other);
+    const w = watchPolicyDir(dir.path, { resolver });
+    if (!w.ok) throw w.error;
+    try {
+      writeFileSync(join(dir.path, "a.yaml"), rule("ask"));
+      await vi.waitFor(() => expect(w.value.decide(talk).effect).toBe("ask"), { timeout: 5000, interval: 10 });
+      expect(w.value.decide({ tool: "read_file", path: "/ws/x" }).effect).toBe("allow");
+      rmSync(join(dir.path, "b.yaml"));
+      await vi.waitFor(() => expect(w.value.decide({ tool: "read_file", path: "/ws/x" }).effect).toBe("deny"), {
+        timeout: 5000,
+        interval: 10,
+      });
     } finally {
       w.value.close();
     }

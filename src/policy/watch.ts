@@ -44,7 +44,8 @@ function fingerprint(dir: string): string {
 }
 
 /** Load the folder (an error here must stop the daemon) and keep it current. */
-export function watchPolicyDir(dir: string, options: PolicyWatcherOptions = {}): Result<PolicyWatcher> {
+export function watchPolicyDir(dir: string, watchOptions: PolicyWatcherOptions = {}): Result<PolicyWatcher> {
+  const options: PolicyWatcherOptions = { parseCache: new Map(), ...watchOptions };
   let print = fingerprint(dir);
   const first = loadPolicyDir(dir, options);
   if (!first.ok) return first;
