@@ -148,7 +148,10 @@ describe("Approvals: bad input", () => {
     expect(() => approvals.request({ task: "t1", action, decision: { effect: "maybe" } })).toThrow(
       /malformed decision/,
     );
+    expect(() => approvals.request({ task: "", action, decision })).toThrow(/malformed task/);
+    expect(() => approvals.request({ task: "t", action, decision, approvers: [""] })).toThrow(/malformed approvers/);
     expect(approvals.get(req.id)?.state).toBe("pending");
+    expect(approvals.list()).toHaveLength(1);
   });
 
   it("lets exactly one of two answers racing from two connections win", async () => {

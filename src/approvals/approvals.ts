@@ -2,6 +2,7 @@
 // conditional UPDATE), expired to deny, and awaited by the task that asked, also across a restart. Every state
 // change and every refused answer is written to the audit log in the same transaction as the change itself.
 // Never runs an action and never edits policy: it only says yes, no, or not yet.
+import { z } from "zod";
 import type { AuditSink } from "../audit/index.js";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import type { Store } from "../store/index.js";
@@ -47,6 +48,9 @@ export interface RequestInput {
   expiresInMs?: number;
 }
 
+const taskSchema = z.string().min(1).max(200);
+const approverIdsSchema = z.array(z.string().min(1).max(200)).max(100);
+
 type Waiter = { resolve: (r: Resolution) => void; reject: (e: unknown) => void };
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -80,6 +84,8 @@ export class Approvals implements ApprovalGate {
   request(input: RequestInput): Approval {
     const action = parse(actionSchema, input.action, "action");
     const decision = parse(decisionSchema, input.decision, "decision");
+    parse(taskSchema, input.task, "task");
+    if (input.approvers !== undefined) parse(approverIdsSchema, input.approvers, "approvers");
     const now = this.clock();
     const id = newId("ap");
     const hash = bindingHash(action);
