@@ -2,7 +2,7 @@
 // each command through runProcess with the full profile. Fails closed: any missing piece is SANDBOX_UNAVAILABLE
 // with a fix, and no path here ever runs the command outside bwrap.
 import { constants } from "node:fs";
-import { access, chmod, lstat, mkdir, mkdtemp, readlink, realpath, rm } from "node:fs/promises";
+import { access, chmod, chown, lstat, mkdir, mkdtemp, readlink, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
@@ -95,8 +95,9 @@ export class BwrapSandbox implements Sandbox {
     const runtimeDir = await mkdtemp(join(this.#o.runtimeParent ?? tmpdir(), "warden-sandbox-"));
     await chmod(runtimeDir, 0o755);
     await buildEtc(join(runtimeDir, "etc"), identity ?? { uid, gid });
-    await mkdir(join(runtimeDir, "probe"), { mode: 0o777 });
-    await chmod(join(runtimeDir, "probe"), 0o777);
+    // The probe's workspace belongs to the sandbox user alone (writable by it, by nobody else).
+    await mkdir(join(runtimeDir, "probe"), { mode: 0o700 });
+    if (identity) await chown(join(runtimeDir, "probe"), identity.uid, identity.gid);
     const node = await realpath(this.#o.nodePath ?? process.execPath);
     const nodeDir = node.startsWith("/usr/") ? undefined : dirname(node);
     return ok({
