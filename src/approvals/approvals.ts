@@ -2,7 +2,6 @@
 // conditional UPDATE), expired to deny, and awaited by the task that asked, also across a restart. Every state
 // change and every refused answer is written to the audit log in the same transaction as the change itself.
 // Never runs an action and never edits policy: it only says yes, no, or not yet.
-import { z } from "zod";
 import type { AuditSink } from "../audit/index.js";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import type { Store } from "../store/index.js";
@@ -10,7 +9,7 @@ import { type Action, actionSchema, bindingHash, type Decision, decisionSchema }
 import { type ApprovalsConfig, approvalsConfigSchema } from "./config.js";
 import type { ApprovalGate } from "./gate.js";
 import { RuleProposals } from "./proposals.js";
-import { type ApprovalRow, newId, toApproval } from "./rows.js";
+import { type ApprovalRow, approverIdsSchema, newId, parse, resolution, taskSchema, toApproval } from "./rows.js";
 import { APPROVALS_MIGRATIONS } from "./schema.js";
 import { consumeApproval, expireRow, insertRequest, readRow, refuse } from "./transitions.js";
 import {
@@ -47,9 +46,6 @@ export interface RequestInput {
   approvers?: string[];
   expiresInMs?: number;
 }
-
-const taskSchema = z.string().min(1).max(200);
-const approverIdsSchema = z.array(z.string().min(1).max(200)).max(100);
 
 type Waiter = { resolve: (r: Resolution) => void; reject: (e: unknown) => void };
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -365,24 +361,4 @@ export class Approvals implements ApprovalGate {
     this.timer = setTimeout(() => this.sweep(), delay);
     this.timer.unref();
   }
-}
-
-function parse<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-  v: unknown,
-  what: string,
-): T {
-  const r = schema.safeParse(v);
-  if (!r.success) throw new WardenError("BAD_REQUEST", `malformed ${what}`);
-  return r.data;
-}
-
-function resolution(a: Approval): Resolution {
-  return {
-    id: a.id,
-    state: a.state === "pending" ? "expired" : a.state,
-    scope: a.scope,
-    reason: a.reason,
-    answeredBy: a.answeredBy,
-  };
 }

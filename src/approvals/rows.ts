@@ -1,7 +1,13 @@
-// Rows of the approvals tables and their public views, plus id generation. Pure data mapping: no queries here.
+// Rows of the approvals tables and their public views, input checks, and id generation. Pure data mapping: no
+// queries here.
 import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { WardenError } from "../errors.js";
 import { describeAction } from "./adapter.js";
-import type { Approval, ApprovalState, RuleProposal, Scope } from "./types.js";
+import type { Approval, ApprovalState, Resolution, RuleProposal, Scope } from "./types.js";
+
+export const taskSchema = z.string().min(1).max(200);
+export const approverIdsSchema = z.array(z.string().min(1).max(200)).max(100);
 
 export interface ApprovalRow {
   id: string;
@@ -91,4 +97,24 @@ export function newId(prefix: string): string {
     }
   }
   return `${prefix}_${out}`;
+}
+
+export function parse<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  v: unknown,
+  what: string,
+): T {
+  const r = schema.safeParse(v);
+  if (!r.success) throw new WardenError("BAD_REQUEST", `malformed ${what}`);
+  return r.data;
+}
+
+export function resolution(a: Approval): Resolution {
+  return {
+    id: a.id,
+    state: a.state === "pending" ? "expired" : a.state,
+    scope: a.scope,
+    reason: a.reason,
+    answeredBy: a.answeredBy,
+  };
 }
