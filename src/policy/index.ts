@@ -22,6 +22,13 @@ export { createMemoryResolver, type MemoryResolverOptions } from "./memory-resol
 export { compilePolicyTexts, DEFAULT_SANDBOX_PATH, type LoadOptions, loadPolicyDir } from "./policy.js";
 export { createNodeResolver, type Resolver } from "./resolve.js";
 export { type Effect, policyFileSchema, policyJsonSchema } from "./schema.js";
+export {
+  formatSimulation,
+  type RecordedDecision,
+  type SimulatedChange,
+  type Simulation,
+  simulate,
+} from "./simulate.js";
 export { STARTER_POLICY } from "./starter.js";
 export { type PolicyWatcher, type PolicyWatcherOptions, watchPolicyDir } from "./watch.js";
 export { detectWrappers, WRAPPER_FORMS, WRAPPER_PROGRAMS, type WrapperId } from "./wrappers.js";
