@@ -5,6 +5,7 @@ import type { IncomingMessage } from "node:http";
 import { admit } from "./admit.js";
 import { auditSafely, type EgressDeps } from "./deps.js";
 import { exfiltrationCheck, handlePlacement, injectSecrets, type Outgoing } from "./outgoing.js";
+import type { AgentPool } from "./pool.js";
 import { send, TimeoutError } from "./send.js";
 import type { Target } from "./target.js";
 
@@ -17,6 +18,7 @@ export async function performHop(
   via: "proxy" | "tool",
   req: Outgoing,
   method: string,
+  pool?: AgentPool,
 ): Promise<HopResult> {
   const { target } = req;
   const at = fields(target, method, deps);
@@ -72,6 +74,7 @@ export async function performHop(
       ...(req.body ? { body: req.body } : {}),
       timeoutMs: deps.config.timeoutMs,
       ...(deps.ca ? { ca: deps.ca } : {}),
+      ...(pool ? { agent: pool.agentFor(target, admitted.value) } : {}),
     });
     return { ok: true, response: await response };
   } catch (e) {

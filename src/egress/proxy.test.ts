@@ -144,6 +144,25 @@ describe("egress proxy: plain HTTP", () => {
     }
   });
 
+  it("reuses a kept-alive connection only for the address just admitted (a rebinding name gets no old socket)", async () => {
+    let calls = 0;
+    const t = setup({
+      config: { allowAddresses: ["127.0.0.1", "127.0.0.2"] },
+      names: { "flip.test": () => [++calls === 1 ? "127.0.0.1" : "127.0.0.2"] },
+    });
+    const proxy = await startEgressProxy(t.deps, { tcp: true });
+    try {
+      const port = portOf(proxy.url);
+      expect((await viaProxy({ port }, `http://flip.test:${up.port}/first`)).status).toBe(200);
+      // The upstream listens on 127.0.0.1 only: reaching it again would mean the old socket was reused.
+      const second = await viaProxy({ port }, `http://flip.test:${up.port}/second`);
+      expect([second.status, second.body]).toEqual([502, "warden egress: connection failed: ECONNREFUSED\n"]);
+      expect(up.requests.some((r) => r.url === "/second")).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("requires the token when one is set", async () => {
     const proxy = await startEgressProxy(setup().deps, { tcp: true, token: "proxy-token-1" });
     try {

@@ -12,6 +12,7 @@ import { StringDecoder } from "node:string_decoder";
 import { admit } from "./admit.js";
 import { auditSafely, type EgressDeps } from "./deps.js";
 import { performHop } from "./hop.js";
+import { type AgentPool, createAgentPool } from "./pool.js";
 import { isTextual } from "./send.js";
 import { parseConnectAuthority, parseUrl } from "./target.js";
 
@@ -48,8 +49,9 @@ const HOP_BY_HOP = new Set([
 
 export async function startEgressProxy(deps: EgressDeps, options: ProxyOptions): Promise<EgressProxy> {
   if (options.socketPath === undefined && options.tcp !== true) throw new Error("the proxy needs a socket path or tcp");
+  const pool = createAgentPool();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    handleHttp(deps, options, req, res).catch(() => {
+    handleHttp(deps, options, pool, req, res).catch(() => {
       // Every expected failure is answered inside; this is a last resort so a bug cannot leave a client hanging.
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -78,6 +80,7 @@ export async function startEgressProxy(deps: EgressDeps, options: ProxyOptions):
     url,
     socketPath: options.socketPath,
     async close() {
+      pool.destroy();
       await Promise.all(
         servers.map(
           (s) =>
@@ -117,6 +120,7 @@ function authorized(options: ProxyOptions, req: IncomingMessage): boolean {
 async function handleHttp(
   deps: EgressDeps,
   options: ProxyOptions,
+  pool: AgentPool,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -155,6 +159,7 @@ async function handleHttp(
     "proxy",
     { target: parsed.value, headers, ...(body.length > 0 ? { body } : {}) },
     method,
+    pool,
   );
   if (!hop.ok) return answer(hop.code === "EGRESS_DENIED" ? 403 : hop.code === "TIMEOUT" ? 504 : 502, hop.reason);
   await relayResponse(deps, hop.response, res);

@@ -1,7 +1,7 @@
 // Sending one admitted request and reading its answer within limits. Connects only to the admitted address (pinned
 // lookup); TLS still verifies the certificate against the host name. Reading decompresses with a cap on the decoded
 // size (so a small compressed bomb cannot exhaust memory) and redacts as it goes. Never follows redirects itself.
-import { type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
+import { type Agent, type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
@@ -20,6 +20,8 @@ export interface SendOptions {
   readonly search: string;
   readonly body?: Buffer;
   readonly timeoutMs: number;
+  /** A keep-alive agent for this admitted address (the proxy's pool); default: a fresh connection. */
+  readonly agent?: Agent;
   /** Extra TLS trust for tests (a self-signed server); never set from configuration by the model. */
   readonly ca?: string | Buffer;
 }
@@ -44,7 +46,7 @@ export function send(o: SendOptions): { request: ClientRequest; response: Promis
     method: o.method,
     path: `${o.target.path}${o.search}`,
     headers,
-    agent: false as const,
+    agent: o.agent ?? false,
     lookup: pinnedLookup(o.admitted),
     timeout: o.timeoutMs,
     ...(o.target.scheme === "https"
