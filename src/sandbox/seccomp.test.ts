@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BLOCKED_SYSCALLS, buildSeccompFilter, ENOSYS_SYSCALLS } from "./seccomp.js";
 import { AUDIT_ARCH, SYSCALLS } from "./syscalls.js";
@@ -97,4 +98,22 @@ describe.each(["x86_64", "aarch64"] as const)("seccomp filter for %s", (arch) =>
 it("x86_64 refuses the x32 ABI", () => {
   const prog = decode(buildSeccompFilter("x86_64"));
   expect(evaluate(prog, { nr: 0x40000000 + 1, arch: AUDIT_ARCH.x86_64 })).toBe(EPERM);
+});
+
+describe("syscall tables match the kernel headers installed here", () => {
+  const headers: [keyof typeof SYSCALLS, string, RegExp][] = [
+    ["x86_64", "/usr/include/x86_64-linux-gnu/asm/unistd_64.h", /^#define\s+__NR_(\w+)\s+(\d+)$/],
+    ["aarch64", "/usr/include/asm-generic/unistd.h", /^#define\s+__NR(?:3264)?_(\w+)\s+(\d+)$/],
+  ];
+  for (const [arch, path, re] of headers) {
+    const text = existsSync(path) ? readFileSync(path, "utf8") : undefined;
+    it.skipIf(text === undefined)(`${arch} numbers equal ${path}`, () => {
+      const fromHeader = new Map<string, number>();
+      for (const line of (text ?? "").split("\n")) {
+        const m = re.exec(line.trim());
+        if (m?.[1] && m[2]) fromHeader.set(m[1], Number(m[2]));
+      }
+      for (const [name, nr] of Object.entries(SYSCALLS[arch])) expect(fromHeader.get(name), name).toBe(nr);
+    });
+  }
 });
