@@ -21,7 +21,7 @@ export { formatIssue, type PolicyIssue } from "./load.js";
 export { createMemoryResolver, type MemoryResolverOptions } from "./memory-resolver.js";
 export { compilePolicyTexts, DEFAULT_SANDBOX_PATH, type LoadOptions, loadPolicyDir } from "./policy.js";
 export { createNodeResolver, type Resolver } from "./resolve.js";
-export { type Effect, policyFileSchema, policyJsonSchema } from "./schema.js";
+export { type Effect, policyFileSchema, policyJsonSchema, type RuleSpec, ruleSchema } from "./schema.js";
 export {
   formatSimulation,
   type RecordedDecision,

@@ -34,6 +34,12 @@ rules:
     match:
       tool: read_file
       path: \${workspace}/**
+    # Examples are checked every time the policy loads: the load fails if one gets another answer.
+    examples:
+      allow:
+        - { tool: read_file, path: /warden-example/ws/notes.txt, workspace: /warden-example/ws }
+      ask:
+        - { tool: read_file, path: /etc/hostname, workspace: /warden-example/ws }
 
   # Writing files inside the task workspace is allowed.
   - id: write-workspace
@@ -59,6 +65,9 @@ rules:
     match:
       tool: write_file
       path: /**
+    examples:
+      deny:
+        - { tool: write_file, path: /etc/passwd, workspace: /warden-example/ws }
 
   # A short list of read-only commands, run (in the sandbox) from inside the workspace.
   # None of them can start another program. Wrappers such as sh -c, env, time or xargs are never
