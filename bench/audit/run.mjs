@@ -85,17 +85,21 @@ function baselineInserts(store, total, perTx) {
 }
 
 function baselineRead(store) {
-  const page = store.prepare("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 10000");
+  // The same columns as verify reads, as arrays like verify gets them: only the hashing differs.
+  const page = store.prepare(
+    "SELECT seq, ts, type, actor, task, data, hash, 'baseline' FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 10000",
+  );
+  page.raw(true);
   const t0 = performance.now();
   let after = 0;
   let n = 0;
   let bytes = 0;
   for (;;) {
     const rows = page.all(after);
-    for (const r of rows) bytes += r.data.length + r.hash.length;
+    for (const r of rows) bytes += r[5].length + r[6].length;
     n += rows.length;
     if (rows.length < 10000) break;
-    after = rows.at(-1).seq;
+    after = rows.at(-1)[0];
   }
   if (bytes === 0 && n > 0) throw new Error("unreachable: keeps the loop from being optimized away");
   return n / ((performance.now() - t0) / 1000);
