@@ -16,6 +16,7 @@ const code = await runCli(process.argv.slice(2), {
   homeRoot: resolveHomeRoot(process.env),
   version: pkg.version,
   uid: process.getuid?.() ?? 0,
+  cwd: process.cwd(),
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,

@@ -6,6 +6,8 @@ export interface CliContext {
   homeRoot: string;
   version: string;
   uid: number;
+  /** The directory the user ran warden in. */
+  cwd: string;
   stdout: Writable;
   stderr: Writable;
   stdin: NodeJS.ReadableStream;

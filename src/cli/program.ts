@@ -7,6 +7,8 @@ import { registerConfig } from "./commands/config.js";
 import { registerDaemon } from "./commands/daemon.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerInit } from "./commands/init.js";
+import { registerPolicy } from "./commands/policy.js";
+import { registerSandbox } from "./commands/sandbox.js";
 import { type CliContext, printJson, println } from "./context.js";
 
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -14,6 +16,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .description("Warden: a local agent runtime that is safe by default.")
     .version(ctx.version, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
@@ -30,6 +33,8 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 denied by policy, 4 waiting on approval / 
   registerDaemon(program, ctx);
   registerDoctor(program, ctx);
   registerConfig(program, ctx);
+  registerPolicy(program, ctx);
+  registerSandbox(program, ctx);
 
   for (const command of allCommands(program)) command.exitOverride();
 

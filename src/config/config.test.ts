@@ -91,7 +91,19 @@ describe("maskConfig and configJsonSchema", () => {
 
   it("describes every top-level key and forbids unknown ones", () => {
     const schema = configJsonSchema() as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(schema.properties)).toEqual(["version", "gateway", "log", "model", "store"]);
+    expect(Object.keys(schema.properties)).toEqual([
+      "version",
+      "gateway",
+      "log",
+      "model",
+      "store",
+      "policy",
+      "sandbox",
+      "approvals",
+      "audit",
+      "secrets",
+      "egress",
+    ]);
     expect(schema.additionalProperties).toBe(false);
   });
 });

@@ -27,4 +27,15 @@ model:
 # but not a power cut.
 store:
   durability: full
+
+# Pending approvals are denied with reason "expired" after this many minutes (docs/approvals.md).
+approvals:
+  expiryMinutes: 30
+
+# Every tool runs in bubblewrap; "none" is refused unless allowUnsandboxed is true (docs/sandbox.md).
+sandbox:
+  backend: bwrap
+
+# More sections, each documented in its own file: policy (docs/policy.md), audit (docs/audit.md),
+# secrets (docs/secrets.md), egress (docs/egress.md). \`warden config show\` prints their values.
 `;

@@ -1,6 +1,12 @@
 // The shape of warden.yaml: every key, its type, its default. Strict objects everywhere, so a typo is an error and
 // not a silently ignored setting. The same schema yields the JSON Schema for editors (`warden config schema`).
 import { z } from "zod";
+import { approvalsConfigSchema } from "../approvals/index.js";
+import { auditConfigSchema } from "../audit/index.js";
+import { egressConfigSchema } from "../egress/index.js";
+import { policyConfigSchema } from "../policy/index.js";
+import { sandboxConfigSchema } from "../sandbox/index.js";
+import { secretsConfigSchema } from "../secrets/index.js";
 
 /** A reference to a secret held by the host; the value itself never appears in config. */
 export const secretHandle = z
@@ -70,6 +76,13 @@ export const configSchema = z.strictObject({
       message: "model.baseUrl and model.model are required when model.provider is set",
     }),
   store: storeSchema.prefault({}),
+  // Each domain owns the schema of its own section; see docs/<domain>.md.
+  policy: policyConfigSchema.prefault({}),
+  sandbox: sandboxConfigSchema.prefault({}),
+  approvals: approvalsConfigSchema.prefault({}),
+  audit: auditConfigSchema.prefault({}),
+  secrets: secretsConfigSchema.prefault({}),
+  egress: egressConfigSchema.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,76 @@
+// `warden policy check|explain|lint`: the policy engine on the command line. Works with or without a running daemon:
+// it loads the home's policy folder itself (or --dir), exactly as the daemon does at start-up.
+// check exits 0 for allow, 3 for deny, 4 for ask, so scripts can branch on the decision.
+import type { Command } from "commander";
+import { type CliContext, printJson, println } from "../context.js";
+
+interface PolicyOpts {
+  action?: string;
+  dir?: string;
+  json?: boolean;
+}
+
+const EXIT_BY_EFFECT = { allow: 0, deny: 3, ask: 4 } as const;
+
+export function registerPolicy(program: Command, ctx: CliContext): void {
+  const policy = program.command("policy").description("check actions against the policy, explain decisions, lint");
+  const dirOption = "policy folder to load (default: <home>/policy)";
+
+  policy
+    .command("check")
+    .description("decide one action; prints {effect, rule, reason} as JSON; exit 0 allow, 3 deny, 4 ask")
+    .requiredOption("--action <json>", 'the action, e.g. \'{"tool":"exec","argv":["git","status"]}\'')
+    .option("--dir <path>", dirOption)
+    .action(async (opts: PolicyOpts) => {
+      const { engine, action } = await load(ctx, opts);
+      const decision = engine.policy.decide(action);
+      printJson(ctx.stdout, engine.checkJson(decision));
+      ctx.exitCode = EXIT_BY_EFFECT[decision.effect];
+    });
+
+  policy
+    .command("explain")
+    .description("decide one action and show why: the facts, every rule about the tool, which one decided")
+    .requiredOption("--action <json>", "the action as JSON")
+    .option("--dir <path>", dirOption)
+    .option("--json", "print the explanation as JSON")
+    .action(async (opts: PolicyOpts) => {
+      const { engine, action } = await load(ctx, opts);
+      const explanation = engine.policy.explain(action);
+      if (opts.json) printJson(ctx.stdout, explanation);
+      else println(ctx.stdout, engine.formatExplanation(explanation));
+      ctx.exitCode = EXIT_BY_EFFECT[explanation.decision.effect];
+    });
+
+  policy
+    .command("lint")
+    .description("errors and warnings: invalid files, shadowed rules, allows that wrappers or broad globs defeat")
+    .option("--dir <path>", dirOption)
+    .option("--json", "print the findings as JSON")
+    .action(async (opts: PolicyOpts) => {
+      const { lintPolicyDir, formatLint, createNodeResolver } = await import("../../policy/index.js");
+      const { dir, sandboxPath } = await policyLocation(ctx, opts);
+      const result = lintPolicyDir(dir, { resolver: createNodeResolver({ pathEnv: sandboxPath }) });
+      if (opts.json) printJson(ctx.stdout, result);
+      else println(ctx.stdout, formatLint(result));
+      if (result.errors.length > 0) ctx.exitCode = 1;
+    });
+}
+
+async function policyLocation(ctx: CliContext, opts: PolicyOpts): Promise<{ dir: string; sandboxPath: string }> {
+  const { homePaths } = await import("../../home/index.js");
+  const { loadConfigFile } = await import("../../config/index.js");
+  const paths = homePaths(ctx.homeRoot);
+  if (opts.dir) return { dir: opts.dir, sandboxPath: "/usr/local/bin:/usr/bin:/bin" };
+  return { dir: paths.policyDir, sandboxPath: loadConfigFile(paths.config).policy.sandboxPath };
+}
+
+async function load(ctx: CliContext, opts: PolicyOpts) {
+  const engine = await import("../../policy/index.js");
+  const parsed = engine.parseActionJson(opts.action ?? "");
+  if (!parsed.ok) throw parsed.error;
+  const { dir, sandboxPath } = await policyLocation(ctx, opts);
+  const loaded = engine.loadPolicyDir(dir, { resolver: engine.createNodeResolver({ pathEnv: sandboxPath }) });
+  if (!loaded.ok) throw loaded.error;
+  return { engine: { ...engine, policy: loaded.value }, action: parsed.value };
+}

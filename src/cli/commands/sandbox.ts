@@ -1,0 +1,61 @@
+// `warden sandbox exec [opts] -- CMD ARGS...`: one command in the sandbox exactly as the daemon runs it (sandbox
+// only, no policy). Streams the child's output; exits with its code, 124 on timeout, 1 when the sandbox cannot run.
+import type { Command } from "commander";
+import type { CliContext } from "../context.js";
+
+interface ExecOpts {
+  workspace?: string;
+  profile?: string;
+  timeout?: string;
+  net: "none" | "proxy";
+}
+
+export function registerSandbox(program: Command, ctx: CliContext): void {
+  const sandbox = program.command("sandbox").description("run commands in Warden's sandbox").enablePositionalOptions();
+  sandbox
+    .command("exec")
+    .description("run CMD in the sandbox as the daemon would (no policy check): warden sandbox exec -- ls -la")
+    .option("--workspace <dir>", "the only writable folder, mounted as the working directory (default: .)")
+    .option("--profile <name>", "a sandbox profile from warden.yaml (limits, extra paths)")
+    .option("--timeout <seconds>", "wall-clock limit; the whole sandbox is killed after it (exit 124)")
+    .option("--net <mode>", "none (default) or proxy (through the egress proxy of a running daemon)", "none")
+    .argument("<command...>", "the command and its arguments (put -- before them)")
+    .passThroughOptions()
+    .action(async (argv: string[], opts: ExecOpts) => {
+      const { WardenError } = await import("../../errors.js");
+      if (opts.net !== "none" && opts.net !== "proxy") throw new WardenError("USAGE", "--net must be none or proxy");
+      const timeoutSec = opts.timeout === undefined ? undefined : Number(opts.timeout);
+      if (timeoutSec !== undefined && !(timeoutSec > 0))
+        throw new WardenError("USAGE", "--timeout must be a positive number of seconds");
+      const { homePaths } = await import("../../home/index.js");
+      const { loadConfigFile } = await import("../../config/index.js");
+      const { createSandbox, sandboxExec } = await import("../../sandbox/index.js");
+      const paths = homePaths(ctx.homeRoot);
+      const config = loadConfigFile(paths.config);
+      const created = createSandbox(config.sandbox, { forbiddenPaths: [paths.root] });
+      if (!created.ok) throw created.error;
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        ctx.exitCode = await sandboxExec(created.value, config.sandbox, {
+          argv,
+          cwd: ctx.cwd,
+          // Piped input goes to the command; a terminal stays with warden (so Ctrl-C reaches it).
+          ...((ctx.stdin as { isTTY?: boolean }).isTTY ? {} : { stdin: ctx.stdin }),
+          ...(opts.workspace ? { workspace: opts.workspace } : {}),
+          ...(opts.profile ? { profile: opts.profile } : {}),
+          ...(timeoutSec !== undefined ? { timeoutSec } : {}),
+          net: opts.net,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr,
+          signal: abort.signal,
+        });
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        await created.value.close?.();
+      }
+    });
+}
