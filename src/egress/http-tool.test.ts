@@ -203,6 +203,10 @@ describe("http_request: limits, redirects, TLS", () => {
     const tool = createHttpRequestTool(setup().deps);
     expect(denial(await tool.run({ url: 42 }))).toMatch(/^BAD_REQUEST/);
     expect(denial(await tool.run({ url: `${base}/x`, method: "TRACE" }))).toMatch(/^BAD_REQUEST/);
+    const before = up.requests.length;
+    const split = await tool.run({ url: `${base}/x`, headers: { "X-A": "1\r\nX-Injected: yes" } });
+    expect(denial(split)).toMatch(/^BAD_REQUEST/);
+    expect(up.requests.length).toBe(before);
   });
 
   it("connects to the address it checked: one lookup, none by the system resolver", async () => {

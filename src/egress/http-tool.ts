@@ -10,7 +10,16 @@ import { parseUrl, type Target } from "./target.js";
 export const httpRequestArgsSchema = z.strictObject({
   method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
   url: z.string().min(1).max(8192),
-  headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/), z.string().max(8192)).default({}),
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a header name"),
+      // No CR, LF or NUL: a header value must not be able to start another header or request.
+      z
+        .string()
+        .max(8192)
+        .regex(/^[^\r\n\0]*$/, "control characters in a header value"),
+    )
+    .default({}),
   body: z.string().optional(),
 });
 export type HttpRequestArgs = z.input<typeof httpRequestArgsSchema>;
