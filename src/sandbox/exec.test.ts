@@ -1,4 +1,4 @@
-import { chmod, chown } from "node:fs/promises";
+import { chmod, chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
@@ -40,6 +40,21 @@ describe("sandboxExec", () => {
     expect(code).toBe(7);
     expect(out.text()).toBe("out\n");
     expect(err.text()).toBe("err\n");
+  });
+
+  it("runs in the caller's folder when it is inside the workspace", async () => {
+    const sub = join(dir.path, "sub");
+    await mkdir(sub, { recursive: true });
+    const out = sink();
+    const code = await sandboxExec(bwrap, config, {
+      argv: ["pwd"],
+      workspace: dir.path,
+      cwd: sub,
+      stdout: out,
+      stderr: sink(),
+    });
+    expect(code).toBe(0);
+    expect(out.text()).toBe(`${sub}\n`);
   });
 
   it("returns 124 on timeout (--timeout)", async () => {

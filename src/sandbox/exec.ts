@@ -4,6 +4,7 @@
 import { resolve } from "node:path";
 import type { WardenError } from "../errors.js";
 import { profileLimits, resolveProfile, type SandboxConfig } from "./config.js";
+import { isInside } from "./plan.js";
 import type { Sandbox } from "./types.js";
 
 export interface SandboxExecRequest {
@@ -51,10 +52,12 @@ export async function sandboxExec(sandbox: Sandbox, config: SandboxConfig, req: 
   }
   const limits = profileLimits(profile);
   if (req.timeoutSec !== undefined) limits.timeoutMs = Math.round(req.timeoutSec * 1000);
+  const workspace = resolve(req.cwd, req.workspace ?? ".");
   const r = await sandbox.run({
     argv: req.argv,
-    workspace: resolve(req.cwd, req.workspace ?? "."),
-    cwd: resolve(req.cwd, req.workspace ?? "."),
+    workspace,
+    // Run where the user stands when that is inside the workspace, as a shell would; otherwise at its root.
+    cwd: isInside(req.cwd, workspace) ? req.cwd : workspace,
     limits,
     paths: profile.paths,
     env: profile.env,
