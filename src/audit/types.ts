@@ -31,7 +31,9 @@ export type VerifyProblem =
   /** A seq number is absent: an event was deleted (or the log was truncated at the end). */
   | "missing"
   /** Events exist past the recorded head, or the head record is absent or differs from the last event. */
-  | "head_mismatch";
+  | "head_mismatch"
+  /** SQLite could not read the events from this seq on: the file is damaged (truncated, overwritten). */
+  | "unreadable";
 
 export type VerifyResult =
   | { ok: true; count: number; head: { seq: number; hash: string } | null }

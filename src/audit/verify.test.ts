@@ -1,4 +1,7 @@
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { tempDir } from "../../test/support/tmp.js";
 import { SqliteStore, type Store } from "../store/index.js";
 import { hashEvent } from "./chain.js";
 import { AuditLog } from "./log.js";
@@ -145,9 +148,52 @@ describe("AuditLog verify", () => {
     expect(await audit.verify()).toMatchObject({ ok: false, seq: 3, problem: "missing" });
   });
 
+  it("never reports a damaged database file as OK", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "state.db");
+    const first = SqliteStore.open(path);
+    const audit = AuditLog.open(first);
+    await Promise.all(
+      Array.from({ length: 3000 }, (_, i) =>
+        audit.append({ type: "a.b", actor: "a", data: { i, pad: "x".repeat(200) } }),
+      ),
+    );
+    first.close(); // checkpoints the WAL into the file
+    const size = readFileSync(path).length;
+
+    // A page in the middle (event rows) overwritten: the schema still opens, the walk cannot read on.
+    const bytes = readFileSync(path);
+    const page = Math.floor(size / 2 / 4096) * 4096;
+    bytes.fill(0x41, page, page + 4096);
+    writeFileSync(path, bytes);
+    const overwritten = await verifyOrStoreError(path);
+    expect(overwritten).toMatchObject({ ok: false, problem: "unreadable" });
+    // Named at the first event it cannot read, after the ones before it checked out.
+    expect((overwritten as { seq: number }).seq).toBeGreaterThan(1);
+
+    // Truncated: depending on where the cut falls, opening fails (STORE_FAILED) or the walk stops.
+    truncateSync(path, Math.floor(size * 0.6));
+    const t = await verifyOrStoreError(path);
+    expect(t).toMatchObject({ ok: false });
+  });
+
   it("catches a removed head record", async () => {
     const { store, audit } = await tampered();
     store.prepare("DELETE FROM audit_head").run();
     expect(await audit.verify()).toMatchObject({ ok: false, problem: "head_mismatch" });
   });
 });
+
+/** Verify a file, or the STORE_FAILED error opening it gives: a damaged file must give one or the other. */
+async function verifyOrStoreError(path: string): Promise<unknown> {
+  let store: SqliteStore | undefined;
+  try {
+    store = SqliteStore.open(path);
+    return await AuditLog.open(store).verify();
+  } catch (e) {
+    expect(e).toMatchObject({ code: "STORE_FAILED" });
+    return { ok: false, error: "STORE_FAILED" };
+  } finally {
+    store?.close();
+  }
+}

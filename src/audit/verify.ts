@@ -24,17 +24,36 @@ function toRaw(r: EventRow): RawRow {
   return [r.seq, r.ts, r.type, r.actor, r.task, r.data, r.hash];
 }
 
+/** A damaged file (truncated, overwritten pages) makes SQLite throw: that is a finding, not a crash of verify. */
+function read<T>(fn: () => T): T | typeof UNREADABLE {
+  try {
+    return fn();
+  } catch {
+    // Why swallow: the caller reports the seq it could not read as "unreadable"; the cause is SQLite's, not ours.
+    return UNREADABLE;
+  }
+}
+const UNREADABLE = Symbol("unreadable");
+
 export async function verifyChain(store: Store): Promise<VerifyResult> {
   // The head is read first: events appended while we walk lie past it and are left for the next run.
-  const head = store.prepare("SELECT seq, hash FROM audit_head WHERE id = 1").get() as
-    | { seq: number; hash: string }
-    | undefined;
+  const head = read(
+    () =>
+      store.prepare("SELECT seq, hash FROM audit_head WHERE id = 1").get() as { seq: number; hash: string } | undefined,
+  );
+  if (head === UNREADABLE) return { ok: false, seq: 1, problem: "unreadable", checked: 0 };
   const { stmt, raw } = pageStatement(store);
   let expected = 1;
   let prev = GENESIS_HASH;
   const limit = head?.seq ?? Number.MAX_SAFE_INTEGER;
+  let pageSize = PAGE;
   for (;;) {
-    const page = stmt.all(expected - 1, PAGE);
+    const page = read(() => stmt.all(expected - 1, pageSize));
+    if (page === UNREADABLE) {
+      if (pageSize === 1) return { ok: false, seq: expected, problem: "unreadable", checked: expected - 1 };
+      pageSize = 1; // go on one event at a time, to name the first seq that cannot be read
+      continue;
+    }
     for (const r of page) {
       const [seq, ts, type, actor, task, dataText, hash] = raw ? (r as RawRow) : toRaw(r as EventRow);
       const checked = expected - 1;
@@ -50,7 +69,7 @@ export async function verifyChain(store: Store): Promise<VerifyResult> {
       prev = hash;
       expected++;
     }
-    if (page.length < PAGE) break;
+    if (page.length < pageSize) break;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const count = expected - 1;
