@@ -163,6 +163,27 @@ describe("egress proxy: plain HTTP", () => {
     }
   });
 
+  it("strips headers named in Connection, refuses compressed bodies and upgrades, audits the refusals", async () => {
+    const t = setup();
+    const proxy = await startEgressProxy(t.deps, { tcp: true });
+    try {
+      const port = portOf(proxy.url);
+      const url = `http://api.test:${up.port}/hop`;
+      const before = up.requests.length;
+      await viaProxy({ port }, url, { headers: { Connection: "X-Private", "X-Private": "p", "X-Kept": "k" } });
+      expect(up.requests[before]?.headers["x-private"]).toBeUndefined();
+      expect(up.requests[before]?.headers["x-kept"]).toBe("k");
+      const gz = await viaProxy({ port }, url, { method: "POST", headers: { "Content-Encoding": "gzip" }, body: "x" });
+      expect(gz.status).toBe(415);
+      const upgrade = await viaProxy({ port }, url, { headers: { Connection: "Upgrade", Upgrade: "websocket" } });
+      expect(upgrade.status).toBe(403);
+      expect(up.requests.length).toBe(before + 1);
+      expect(t.events.filter((e) => e.type === "egress.denied").length).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("requires the token when one is set", async () => {
     const proxy = await startEgressProxy(setup().deps, { tcp: true, token: "proxy-token-1" });
     try {

@@ -143,15 +143,34 @@ async function handleHttp(
     auditSafely(deps, { type: "egress.denied", via: "proxy", method: req.method ?? "", reason: parsed.reason });
     return answer(403, deps.scanner.redact(parsed.reason));
   }
+  const refuse = (status: number, reason: string) => {
+    const t = parsed.value;
+    auditSafely(deps, {
+      type: "egress.denied",
+      via: "proxy",
+      host: t.host,
+      port: t.port,
+      method: req.method ?? "",
+      reason,
+    });
+    answer(status, reason);
+  };
   const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase();
-  if (encoding !== "identity") return answer(415, "compressed request bodies are refused (the guard must read them)");
-  if (req.headers.upgrade !== undefined) return answer(403, "protocol upgrades are not proxied");
+  if (encoding !== "identity") return refuse(415, "compressed request bodies are refused (the guard must read them)");
+  if (req.headers.upgrade !== undefined) return refuse(403, "protocol upgrades are not proxied");
   const body = await readRequestBody(req, deps.config.maxRequestBodyBytes);
-  if (body === undefined) return answer(413, "request body too large");
+  if (body === undefined) return refuse(413, "request body too large");
+  // Headers named in Connection are hop-by-hop too (RFC 9110, 7.6.1).
+  const named = new Set(
+    String(req.headers.connection ?? "")
+      .split(",")
+      .map((h) => h.trim().toLowerCase()),
+  );
   const headers: [string, string][] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
-    if (!HOP_BY_HOP.has(name.toLowerCase())) headers.push([name, req.rawHeaders[i + 1]!]);
+    const lower = name.toLowerCase();
+    if (!HOP_BY_HOP.has(lower) && !named.has(lower)) headers.push([name, req.rawHeaders[i + 1]!]);
   }
   const method = req.method ?? "GET";
   const hop = await performHop(
