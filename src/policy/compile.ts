@@ -133,7 +133,7 @@ function buildIndex(rules: readonly CompiledRule[]): RuleIndex {
   for (const r of rules) {
     if (r.tools !== null) continue;
     wildTools[r.effect].push(r);
-    for (const [t, idx] of byTool) if (r.toolRes.some((re) => re.test(t))) place(idx, r);
+    for (const [t, idx] of byTool) if (r.toolGlobs.some((g) => g(t))) place(idx, r);
   }
   // Buckets keep load order so the first matching rule of an effect is the one reported.
   const sortAll = (b: Bucket) => {

@@ -3,7 +3,7 @@
 // anything it cannot prove (globs it cannot compare, unknown fields) is refused.
 import { err, ok, type Result, WardenError } from "../errors.js";
 import type { Grant } from "./action.js";
-import { globToRegExp, isLiteralGlob } from "./glob.js";
+import { globMatcher, isLiteralGlob } from "./glob.js";
 import { type CompiledMatch, compileMatch } from "./match.js";
 import type { Resolver } from "./resolve.js";
 import { type MatchSpec, matchSchema, type WhenSpec, whenSchema } from "./schema.js";
@@ -45,7 +45,7 @@ const subset = <T>(child: readonly T[] | undefined, parent: readonly T[] | undef
 /** Glob c covers no more than glob p: equal, a literal p matches, or p is "X/**" and c lies under X. */
 function globWithin(c: string, p: string, sep: "/" | "." | null): boolean {
   if (c === p) return true;
-  if (isLiteralGlob(c) && !c.split("/").includes("..")) return globToRegExp(p, sep).test(c);
+  if (isLiteralGlob(c) && !c.split("/").includes("..")) return globMatcher(p, sep)(c);
   if (sep === "/" && p.endsWith("/**") && isLiteralGlob(p.slice(0, -3))) {
     const root = p.slice(0, -3);
     return c.startsWith(`${root}/`) && !c.split("/").includes("..");

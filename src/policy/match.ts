@@ -3,7 +3,7 @@
 import { posix } from "node:path";
 import type { Facts } from "./facts.js";
 import { normalizeHost } from "./facts.js";
-import { globMatcher, globToRegExp, isLiteralGlob } from "./glob.js";
+import { type GlobMatch, globMatcher, isLiteralGlob } from "./glob.js";
 import type { Resolver } from "./resolve.js";
 import type { Effect, MatchSpec, WhenSpec } from "./schema.js";
 import { WRAPPER_PROGRAMS } from "./wrappers.js";
@@ -22,9 +22,9 @@ export interface FieldTest {
 
 export interface CompiledMatch {
   tests: FieldTest[];
-  /** Literal tool names, or null when a glob is among them (then `toolRes` decides). */
+  /** Literal tool names, or null when a glob is among them (then `toolGlobs` decides). */
   tools: string[] | null;
-  toolRes: RegExp[];
+  toolGlobs: GlobMatch[];
   /** Real paths of the named executables (unresolvable names are dropped and reported). */
   exes: string[] | null;
   /** Exact hosts, and the parents of "*." hosts, for the index. */
@@ -136,9 +136,9 @@ export function compileMatch(
   const tests: FieldTest[] = [];
   const warnings: string[] = [];
   const literal = m.tool.every(isLiteralGlob);
-  const toolRes = literal ? [] : m.tool.map((t) => globToRegExp(t, "."));
+  const toolGlobs = literal ? [] : m.tool.map((t) => globMatcher(t, "."));
   const toolSet = new Set(m.tool);
-  tests.push({ field: "tool", test: (f) => (literal ? toolSet.has(f.tool) : toolRes.some((re) => re.test(f.tool))) });
+  tests.push({ field: "tool", test: (f) => (literal ? toolSet.has(f.tool) : toolGlobs.some((g) => g(f.tool))) });
 
   const named = new Set<string>(m.wrappers ?? []);
   let exes: string[] | null = null;
@@ -259,7 +259,7 @@ export function compileMatch(
         }),
     });
   }
-  return { tests, tools: literal ? [...m.tool] : null, toolRes, exes, hosts, wildHosts, named, warnings };
+  return { tests, tools: literal ? [...m.tool] : null, toolGlobs, exes, hosts, wildHosts, named, warnings };
 }
 
 /** The first field whose test fails, or null when the whole match holds. */
