@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EventBus, type Gateway, GatewayClient, Router, startGateway } from "../gateway/index.js";
 import { SqliteStore, type Store } from "../store/index.js";
+import { ExecutionJournal, type ExecutionRecord } from "./executions.js";
 import { AuditLog } from "./log.js";
 import { auditRoutes } from "./routes.js";
 import type { AuditEvent, VerifyResult } from "./types.js";
@@ -19,7 +20,8 @@ async function start() {
   stores.push(store);
   const audit = AuditLog.open(store);
   const router = new Router();
-  for (const r of auditRoutes(audit)) router.add(r);
+  const journal = ExecutionJournal.open(store, audit);
+  for (const r of auditRoutes(audit, journal)) router.add(r);
   gateway = await startGateway({
     host: "127.0.0.1",
     port: 0,
@@ -29,7 +31,7 @@ async function start() {
     onAuthFailure: () => {},
     onError: () => {},
   });
-  return { store, audit, client: new GatewayClient(gateway.url, TOKEN) };
+  return { store, audit, journal, client: new GatewayClient(gateway.url, TOKEN) };
 }
 
 describe("audit routes over HTTP", () => {
@@ -58,5 +60,18 @@ describe("audit routes over HTTP", () => {
     store.prepare("DROP TRIGGER audit_events_no_delete").run();
     store.prepare("DELETE FROM audit_events WHERE seq = 2").run();
     expect(await client.request("GET", "/v1/audit/verify")).toMatchObject({ ok: false, seq: 2, problem: "missing" });
+  });
+
+  it("lists interrupted executions for review", async () => {
+    const { journal, client } = await start();
+    const cut = journal.begin({ task: "t", actor: "a", action: { tool: "exec", argv: ["make"] } });
+    journal.end(journal.begin({ task: "t", actor: "a", action: { tool: "exec", argv: ["ls"] } }).id, { exitCode: 0 });
+    journal.recoverInterrupted();
+    const { executions } = await client.request<{ executions: ExecutionRecord[] }>(
+      "GET",
+      "/v1/executions?state=interrupted",
+    );
+    expect(executions.map((e) => e.id)).toEqual([cut.id]);
+    await expect(client.request("GET", "/v1/executions?state=running")).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 });

@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import { WardenError } from "../errors.js";
 import type { Route } from "../gateway/index.js";
+import type { ExecutionJournal, ExecutionState } from "./executions.js";
 import { auditExportQuerySchema, auditTailQuerySchema } from "./http.js";
 import type { AuditLog } from "./log.js";
 
@@ -23,9 +24,11 @@ function query<T>(schema: z.ZodType<T>, q: URLSearchParams): T {
  * GET /v1/audit/events?since=&task=&afterSeq= -> {events, nextAfterSeq}: a page of at most 1000 events; the CLI
  *   asks again with afterSeq=nextAfterSeq until it is null, printing one JSON line per event.
  * GET /v1/audit/tail?limit= -> {events}, oldest first. Follow mode goes over the WebSocket (see docs/audit.md).
+ * GET /v1/executions?state=&task= -> {executions} (with a journal): e.g. state=interrupted, for a human to review.
  */
-export function auditRoutes(audit: AuditLog): Route[] {
+export function auditRoutes(audit: AuditLog, journal?: ExecutionJournal): Route[] {
   return [
+    ...(journal ? [executionsRoute(journal)] : []),
     { method: "GET", path: "/v1/audit/verify", handler: async () => ({ body: await audit.verify() }) },
     {
       method: "GET",
@@ -53,4 +56,21 @@ export function auditRoutes(audit: AuditLog): Route[] {
       },
     },
   ];
+}
+
+const STATES: readonly ExecutionState[] = ["started", "ended", "interrupted"];
+
+function executionsRoute(journal: ExecutionJournal): Route {
+  return {
+    method: "GET",
+    path: "/v1/executions",
+    handler: (ctx) => {
+      const state = ctx.query.get("state") ?? undefined;
+      if (state !== undefined && !STATES.includes(state as ExecutionState)) {
+        throw new WardenError("BAD_REQUEST", "state must be started, ended or interrupted");
+      }
+      const task = ctx.query.get("task") ?? undefined;
+      return { body: { executions: journal.list({ state: state as ExecutionState | undefined, task }) } };
+    },
+  };
 }
