@@ -3,7 +3,7 @@ import { MemoryAuditSink } from "../audit/sink.fake.js";
 import { SqliteStore, type Store } from "../store/index.js";
 import { Approvals } from "./approvals.js";
 import { ScriptedApprovalGate } from "./gate.fake.js";
-import type { ApprovalGate } from "./gate.js";
+import { type ApprovalGate, awaitApproval } from "./gate.js";
 
 const action = { tool: "exec", argv: ["rm", "-r", "build"], cwd: "/w" };
 const decision = { effect: "ask" as const, rule: "rm-asks", reason: "deleting asks" };
@@ -55,6 +55,17 @@ for (const [name, make] of Object.entries(implementations)) {
       const gate = make("approve");
       const ids = new Set([1, 2, 3].map(() => gate.request({ task: "t", action, decision }).id));
       expect(ids.size).toBe(3);
+    });
+
+    it("runs the whole path with awaitApproval", async () => {
+      expect(await awaitApproval(make("approve"), { task: "t", action, decision }, "agent")).toMatchObject({
+        ok: true,
+        value: { state: "approved" },
+      });
+      expect(await awaitApproval(make("deny"), { task: "t", action, decision }, "agent")).toMatchObject({
+        ok: false,
+        error: { code: "APPROVAL_DENIED", details: { data: { reason: "no" } } },
+      });
     });
 
     it("rejects waiting on an unknown id", async () => {

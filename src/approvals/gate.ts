@@ -1,7 +1,7 @@
 // ApprovalGate: the part of approvals that the agent runtime uses around one action, so the runtime can be tested
 // with a fake (gate.fake.ts). Approvals implements it. Plus the schemas for requests that arrive over HTTP/CLI.
 import { z } from "zod";
-import type { Result } from "../errors.js";
+import { err, type Result, WardenError } from "../errors.js";
 import type { Action } from "./adapter.js";
 import type { RequestInput } from "./approvals.js";
 import { APPROVAL_STATES, type Approval, type Resolution, scopeSchema } from "./types.js";
@@ -19,14 +19,32 @@ export interface ApprovalGate {
   endTask(task: string, actor: string, reason?: string): Approval[];
 }
 
-/** `GET /api/approvals?state=&task=` and `warden approvals list [--json]`. */
+/**
+ * The whole exception path for one action, for the agent runtime: ask, wait for the answer, and claim the approval
+ * (consume) right before the action runs. Not approved -> APPROVAL_DENIED or APPROVAL_EXPIRED with the reason in
+ * `details.data.reason`, for the model. The caller then records the execution start (ExecutionJournal.begin).
+ */
+export async function awaitApproval(gate: ApprovalGate, input: RequestInput, actor: string): Promise<Result<Approval>> {
+  const asked = gate.request(input);
+  const answer = await gate.wait(asked.id);
+  if (answer.state !== "approved") {
+    const code = answer.state === "expired" ? "APPROVAL_EXPIRED" : "APPROVAL_DENIED";
+    const reason = answer.reason ?? answer.state;
+    return err(
+      new WardenError(code, `approval ${asked.id} ${answer.state}: ${reason}`, { data: { ...answer, reason } }),
+    );
+  }
+  return gate.consume(asked.id, input.action, actor);
+}
+
+/** `GET /v1/approvals?state=&task=` and `warden approvals list [--json]`. */
 export const approvalsListQuerySchema = z.strictObject({
   state: z.enum([...APPROVAL_STATES, "all"]).default("pending"),
   task: z.string().min(1).max(200).optional(),
 });
 
-/** `POST /api/approvals/:id/approve` and `warden approve ID [--scope once|task|always]`. */
+/** `POST /v1/approvals/:id/approve` and `warden approve ID [--scope once|task|always]`. */
 export const approveBodySchema = z.strictObject({ scope: scopeSchema.default("once") });
 
-/** `POST /api/approvals/:id/deny` and `warden deny ID [--reason TEXT]`. */
+/** `POST /v1/approvals/:id/deny` and `warden deny ID [--reason TEXT]`. */
 export const denyBodySchema = z.strictObject({ reason: z.string().min(1).max(2000).optional() });

@@ -12,7 +12,13 @@ export {
 } from "./adapter.js";
 export { Approvals, type ApprovalsDeps, type RequestInput } from "./approvals.js";
 export { type ApprovalsConfig, approvalsConfigSchema } from "./config.js";
-export { type ApprovalGate, approvalsListQuerySchema, approveBodySchema, denyBodySchema } from "./gate.js";
+export {
+  type ApprovalGate,
+  approvalsListQuerySchema,
+  approveBodySchema,
+  awaitApproval,
+  denyBodySchema,
+} from "./gate.js";
 export { RuleProposals } from "./proposals.js";
 export { type ApprovalRouteDeps, approvalRoutes } from "./routes.js";
 export {
