@@ -3,6 +3,8 @@
 // here, as "warden: what" plus "  fix: how"; with --json they are printed as JSON on stdout as well.
 import { Command, CommanderError } from "commander";
 import { toWardenError } from "../errors.js";
+import { registerApprovals } from "./commands/approvals.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDaemon } from "./commands/daemon.js";
 import { registerDoctor } from "./commands/doctor.js";
@@ -35,6 +37,8 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 denied by policy, 4 waiting on approval / 
   registerConfig(program, ctx);
   registerPolicy(program, ctx);
   registerSandbox(program, ctx);
+  registerAudit(program, ctx);
+  registerApprovals(program, ctx);
 
   for (const command of allCommands(program)) command.exitOverride();
 

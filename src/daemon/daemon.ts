@@ -6,16 +6,19 @@ import type { Config } from "../config/index.js";
 import { WardenError } from "../errors.js";
 import { EventBus, type Gateway, Router, startGateway } from "../gateway/index.js";
 import { checkHome, type HomePaths, readToken } from "../home/index.js";
-import type { Logger } from "../log/index.js";
+import type { Logger, Redactor } from "../log/index.js";
 import { SqliteStore, type Store } from "../store/index.js";
 import { acquireLock } from "./lock.js";
 import { daemonRoutes } from "./routes.js";
 import { RunLog } from "./runs.js";
+import { type Services, startServices } from "./services.js";
 
 export interface DaemonOptions {
   paths: HomePaths;
   config: Config;
   log: Logger;
+  /** The redaction hook the logger and the audit log share; later parts feed it secret values. */
+  redactor: Redactor;
   version: string;
   uid: number;
   /** Aborting it during start-up undoes what was done so far; after start-up, use `stop()`. */
@@ -68,6 +71,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     checkpoint();
 
     const events = new EventBus();
+    const services: Services = await startServices({
+      paths,
+      config,
+      store,
+      log,
+      redactor: options.redactor,
+      events,
+      onClose: (step) => undo.push(step),
+    });
+    checkpoint();
+
     const startedAt = new Date();
     let stopping: Promise<void> | undefined;
     let resolveStopped!: () => void;
@@ -86,16 +100,28 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     };
 
     const router = new Router();
-    for (const route of daemonRoutes({ paths, config, version: options.version, startedAt, previous, stop })) {
+    for (const route of daemonRoutes({
+      paths,
+      config,
+      version: options.version,
+      startedAt,
+      previous,
+      services,
+      stop,
+    })) {
       router.add(route);
     }
+    for (const route of services.routes) router.add(route);
     const gateway: Gateway = await startGateway({
       host: config.gateway.host,
       port: config.gateway.port,
       token,
       router,
       events,
-      onAuthFailure: (f) => log.warn({ auth: f }, "control plane request refused"),
+      onAuthFailure: (f) => {
+        log.warn({ auth: f }, "control plane request refused");
+        void services.audit.append({ type: "auth.failed", actor: `remote:${f.remote}`, data: { ...f } });
+      },
       onError: (e, where) => log.error({ err: e, where }, "control plane handler failed"),
     });
     undo.push(() => gateway.close());

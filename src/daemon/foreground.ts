@@ -30,7 +30,7 @@ export async function runForeground(options: ForegroundOptions): Promise<void> {
   try {
     const config = loadConfigFile(options.paths.config);
     const log = createLogger({ level: config.log.level, redactor: options.redactor });
-    daemon = await startDaemon({ ...options, config, log, signal: abort.signal });
+    daemon = await startDaemon({ ...options, config, log, redactor: options.redactor, signal: abort.signal });
     report(options.readyFd, { ok: true, pid: process.pid, url: daemon.url });
     options.onReady(daemon);
     await daemon.stopped;

@@ -3,6 +3,7 @@ import type { Config } from "../config/index.js";
 import type { Route } from "../gateway/index.js";
 import type { HomePaths } from "../home/index.js";
 import type { PreviousRun } from "./runs.js";
+import type { Services } from "./services.js";
 
 export interface StatusBody {
   version: string;
@@ -14,6 +15,9 @@ export interface StatusBody {
   rssBytes: number;
   model: { provider: string; model?: string | undefined };
   previousRun?: PreviousRun | undefined;
+  policy: { version: string; rules: number };
+  approvals: { pending: number };
+  audit: { lastSeq: number | null };
 }
 
 interface RouteDeps {
@@ -22,6 +26,7 @@ interface RouteDeps {
   version: string;
   startedAt: Date;
   previous: PreviousRun | undefined;
+  services: Services;
   stop(reason: string): Promise<void>;
 }
 
@@ -40,6 +45,12 @@ export function daemonRoutes(deps: RouteDeps): Route[] {
           rssBytes: process.memoryUsage.rss(),
           model: { provider: deps.config.model.provider, model: deps.config.model.model },
           previousRun: deps.previous,
+          policy: {
+            version: deps.services.policy.current().version,
+            rules: deps.services.policy.current().rules.length,
+          },
+          approvals: { pending: deps.services.approvals.list({ state: "pending" }).length },
+          audit: { lastSeq: deps.services.audit.tail(1)[0]?.seq ?? null },
         },
       }),
     },

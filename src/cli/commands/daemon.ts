@@ -95,6 +95,9 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       println(ctx.stdout, `  up        ${d.uptimeSeconds}s since ${d.startedAt}`);
       println(ctx.stdout, `  memory    ${(d.rssBytes / 1024 / 1024).toFixed(1)} MB RSS`);
       println(ctx.stdout, `  model     ${d.model.provider}${d.model.model ? ` (${d.model.model})` : ""}`);
+      println(ctx.stdout, `  policy    ${d.policy.rules} rules, version ${d.policy.version.slice(0, 12)}`);
+      println(ctx.stdout, `  approvals ${d.approvals.pending} pending`);
+      println(ctx.stdout, `  audit     ${d.audit.lastSeq ?? 0} events`);
       if (d.previousRun && !d.previousRun.clean) {
         println(ctx.stdout, `  note      the previous run (pid ${d.previousRun.pid}) did not stop cleanly`);
       }

@@ -1,0 +1,94 @@
+// The daemon's core services, built in order on top of the store: the audit log (verified at start-up), the policy
+// (loaded fail-closed, then watched), the approval queue. Each one is registered for teardown as soon as it exists,
+// so a failure or a signal part-way leaves nothing open. Every service reports to the audit log.
+import type { Approvals } from "../approvals/index.js";
+import { Approvals as ApprovalQueue, approvalRoutes } from "../approvals/index.js";
+import { AuditLog, auditRoutes, ExecutionJournal } from "../audit/index.js";
+import type { Config } from "../config/index.js";
+import type { EventBus, Route } from "../gateway/index.js";
+import type { HomePaths } from "../home/index.js";
+import type { Logger, Redactor } from "../log/index.js";
+import { createNodeResolver, type PolicyWatcher, watchPolicyDir } from "../policy/index.js";
+import type { Store } from "../store/index.js";
+
+export interface Services {
+  audit: AuditLog;
+  executions: ExecutionJournal;
+  policy: PolicyWatcher;
+  approvals: Approvals;
+  routes: Route[];
+}
+
+export interface ServiceDeps {
+  paths: HomePaths;
+  config: Config;
+  store: Store;
+  log: Logger;
+  redactor: Redactor;
+  events: EventBus;
+  /** Register a teardown step; steps run in reverse order. */
+  onClose(step: () => void | Promise<void>): void;
+}
+
+export async function startServices(deps: ServiceDeps): Promise<Services> {
+  const { config, log, events } = deps;
+
+  const audit = AuditLog.open(deps.store, { redactor: deps.redactor });
+  deps.onClose(() => audit.close());
+  if (config.audit.verifyOnStart) {
+    const verdict = await audit.verifyAndRecord("warden");
+    if (!verdict.ok) {
+      // The record is damaged; Warden keeps running (refusing would hide nothing) but says so everywhere.
+      log.error({ verdict }, "AUDIT LOG FAILED VERIFICATION: it was edited, truncated or reordered");
+      events.publish("audit.broken", { ...verdict });
+    }
+  }
+
+  // Every committed event also goes out on the event stream (`warden audit tail -f`, the web UI).
+  deps.onClose(audit.follow((event) => events.publish("audit.event", { ...event })));
+
+  // Anything that was running when the last daemon died is marked interrupted and reported, never re-run.
+  const executions = ExecutionJournal.open(deps.store, audit);
+  const interrupted = executions.recoverInterrupted();
+  if (interrupted.length > 0) log.warn({ interrupted: interrupted.map((e) => e.id) }, "actions interrupted by a crash");
+
+  const policy = watchPolicyDir(deps.paths.policyDir, {
+    resolver: createNodeResolver({ pathEnv: config.policy.sandboxPath }),
+    debounceMs: config.policy.reloadDebounceMs,
+    pollMs: config.policy.reloadPollMs,
+    onReload: (p) => {
+      log.info({ version: p.version, rules: p.rules.length }, "policy reloaded");
+      void audit.append({
+        type: "policy.changed",
+        actor: "owner",
+        data: { version: p.version, rules: p.rules.length },
+      });
+      events.publish("policy.changed", { version: p.version });
+    },
+    onError: (e) => {
+      log.error({ err: e.message }, "POLICY EDIT REJECTED: the previous policy stays in force");
+      void audit.append({ type: "policy.changed", actor: "owner", data: { rejected: true, error: e.message } });
+      events.publish("policy.rejected", { error: e.message });
+    },
+  });
+  if (!policy.ok) throw policy.error; // An invalid policy at start-up stops the start: never an empty policy.
+  deps.onClose(() => policy.value.close());
+  const current = policy.value.current();
+  await audit.append({ type: "policy.changed", actor: "warden", data: { version: current.version, loaded: true } });
+
+  const approvals = ApprovalQueue.open({
+    store: deps.store,
+    audit,
+    config: config.approvals,
+    emit: (event) => events.publish(event.type, { ...event }),
+  });
+  deps.onClose(() => approvals.close());
+
+  return {
+    audit,
+    executions,
+    policy: policy.value,
+    approvals,
+    routes: [...auditRoutes(audit, executions), ...approvalRoutes({ approvals })],
+  };
+}
