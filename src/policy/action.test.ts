@@ -1,3 +1,4 @@
+// The Action schema, its canonical hash, and the policy config schema.
 import { describe, expect, it } from "vitest";
 import { actionSchema, canonicalActionHash, canonicalJson } from "./action.js";
 import { policyConfigSchema } from "./config.js";

@@ -1,3 +1,4 @@
+// The starter policy end to end: what the agent may do on its own, what asks, what is denied, and the record.
 import { describe, expect, it } from "vitest";
 import type { Action } from "./action.js";
 import { createMemoryResolver } from "./memory-resolver.js";

@@ -1,3 +1,4 @@
+// Glob semantics for paths, tools and argv, brace limits, and bounded matching on hostile input.
 import { describe, expect, it } from "vitest";
 import { expandBraces, globMatcher, wildMatch } from "./glob.js";
 

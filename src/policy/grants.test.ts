@@ -1,3 +1,4 @@
+// Task grants (answer asks, never denies; expiry; task scope) and attenuation of sub-agent grants.
 import { describe, expect, it } from "vitest";
 import type { Action, Grant } from "./action.js";
 import { attenuate, checkAttenuation } from "./grants.js";

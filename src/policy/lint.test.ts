@@ -1,3 +1,4 @@
+// lint warnings and errors, and the check/explain helpers the CLI prints.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+// Loading policy files: errors with file:line and field, examples at load, folder handling, JSON Schema.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

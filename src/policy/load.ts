@@ -91,7 +91,30 @@ export function parsePolicyText(file: string, text: string): { source?: PolicySo
       }),
     };
   }
-  return { source: { file, text, spec: parsed.data, lineOf }, issues: [] };
+  return { source: { file, text, spec: parsed.data, lineOf: keptLines(parsed.data, lineOf) }, issues: [] };
+}
+
+/**
+ * The lines a valid file can still be asked about (rules and their examples), copied out so the YAML document is
+ * not kept alive for the life of the policy.
+ */
+function keptLines(spec: PolicyFileSpec, lineOf: (path: ReadonlyArray<string | number>) => number) {
+  const lines = new Map<string, number>();
+  spec.rules.forEach((rule, i) => {
+    lines.set(`rules.${i}`, lineOf(["rules", i]));
+    for (const kind of ["allow", "ask", "deny"] as const) {
+      (rule.examples?.[kind] ?? []).forEach((_, j) => {
+        lines.set(`rules.${i}.examples.${kind}.${j}`, lineOf(["rules", i, "examples", kind, j]));
+      });
+    }
+  });
+  return (path: ReadonlyArray<string | number>): number => {
+    for (let n = path.length; n > 0; n--) {
+      const line = lines.get(path.slice(0, n).join("."));
+      if (line !== undefined) return line;
+    }
+    return 1;
+  };
 }
 
 /** The policy files of a folder, in name order: *.yaml and *.yml, hidden and editor backup files ignored. */

@@ -1,3 +1,4 @@
+// Replaying recorded decisions against a candidate policy.
 import { describe, expect, it } from "vitest";
 import { createMemoryResolver } from "./memory-resolver.js";
 import { compilePolicyTexts } from "./policy.js";

@@ -1,3 +1,4 @@
+// Hot reload on a real folder: swap on edit, keep the last valid policy on a bad edit, refuse a bad start.
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
