@@ -67,6 +67,11 @@ describe("paths are matched on the real path", () => {
       join(ws, "missing", "..", "..", "secret", "key"),
       `${ws}/a.txt\0`,
       `${ws}/%2e%2e/secret/key`,
+      `${ws}/..%2fsecret/key`,
+      `${ws}/%c0%ae%c0%ae/secret/key`, // overlong UTF-8 dots: a file name here, never decoded
+      `${ws}/..\\secret\\key`, // backslashes are not separators on Linux
+      `${ws}/\uff0e\uff0e\uff0fsecret`, // fullwidth dots and slash
+      `${ws}/\u2024\u2024/secret/key`, // one-dot leaders
       `${ws}\u2215..\u2215secret`, // division slash look-alike: a file name, not a separator
       "relative-without-workspace",
       "x".repeat(5000),
