@@ -37,6 +37,7 @@ export interface BwrapOptions {
 interface Prepared {
   seccomp: Buffer;
   rootEntries: RootEntry[];
+  etcBinds: string[];
   runtimeDir: string;
   identity?: { uid: number; gid: number };
   nodeDir?: string;
@@ -94,7 +95,7 @@ export class BwrapSandbox implements Sandbox {
     // Private, unpredictable folder; readable by the sandbox uid (bwrap runs as that uid and must bind these files).
     const runtimeDir = await mkdtemp(join(this.#o.runtimeParent ?? tmpdir(), "warden-sandbox-"));
     await chmod(runtimeDir, 0o755);
-    await buildEtc(join(runtimeDir, "etc"), identity ?? { uid, gid });
+    const etcBinds = buildEtc(join(runtimeDir, "etc"), identity ?? { uid, gid });
     // The probe's workspace belongs to the sandbox user alone (writable by it, by nobody else).
     await mkdir(join(runtimeDir, "probe"), { mode: 0o700 });
     if (identity) await chown(join(runtimeDir, "probe"), identity.uid, identity.gid);
@@ -103,6 +104,7 @@ export class BwrapSandbox implements Sandbox {
     return ok({
       seccomp: buildSeccompFilter(arch),
       rootEntries,
+      etcBinds,
       runtimeDir,
       ...(identity ? { identity } : {}),
       ...(nodeDir ? { nodeDir } : {}),
@@ -155,6 +157,7 @@ export class BwrapSandbox implements Sandbox {
       ...pp,
       rootEntries: p.rootEntries,
       etcDir: join(p.runtimeDir, "etc"),
+      etcBinds: p.etcBinds,
       limits,
       seccompFd: 3,
       statusFd: 4,

@@ -8,6 +8,7 @@ const plan: BwrapPlan = {
   cwd: "/work/ws",
   rootEntries: [{ name: "bin", symlink: "usr/bin" }],
   etcDir: "/run/x/etc",
+  etcBinds: ["alternatives"],
   readOnlyInWorkspace: ["/work/ws/.git/hooks"],
   grants: [
     { path: "/data/ro", write: false },
@@ -48,6 +49,7 @@ describe("bwrapArgs", () => {
     expect(a[a.indexOf("--size") + 1]).toBe(String(limits.tmpBytes));
     expect(pairs(a, "--ro-bind").some((p) => p[0] === "/etc")).toBe(false);
     expect(pairs(a, "--ro-bind")).toContainEqual(["/run/x/etc", "/etc"]);
+    expect(pairs(a, "--ro-bind")).toContainEqual(["/etc/alternatives", "/etc/alternatives"]);
   });
   it("makes the root read-only after all mounts", () => {
     expect(a.indexOf("--remount-ro")).toBeGreaterThan(a.lastIndexOf("--bind"));

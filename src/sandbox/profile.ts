@@ -6,14 +6,12 @@ import type { Limits } from "./types.js";
 /** A top-level entry of the host root that programs expect (`/bin`, `/lib64`...): a symlink or a real folder. */
 export type RootEntry = { name: string; symlink: string } | { name: string; dir: true };
 
-/** Host /etc entries worth having (no shadow, no host secrets, no credentials of package managers). */
+/** Host /etc entries copied into the sandbox's /etc (no shadow, no host secrets, no package-manager credentials). */
 export const ETC_ALLOWLIST = [
   "ld.so.cache",
   "ld.so.conf",
   "ld.so.conf.d",
-  "alternatives",
-  "ssl",
-  "ca-certificates",
+  "ssl/openssl.cnf",
   "ca-certificates.conf",
   "localtime",
   "nsswitch.conf",
@@ -28,6 +26,9 @@ export const ETC_ALLOWLIST = [
   "magic",
   "magic.mime",
 ] as const;
+
+/** Host /etc folders bound read-only instead of copied: hundreds of entries each, copying them costs ~1 s. */
+export const ETC_BIND_DIRS = ["alternatives", "ssl/certs"] as const;
 
 /** Synthetic /etc files written by Warden (the host's are never shown). */
 export const ETC_SYNTHETIC = ["passwd", "group", "hosts", "hostname", "resolv.conf"] as const;
@@ -62,6 +63,8 @@ export interface BwrapPlan {
   rootEntries: readonly RootEntry[];
   /** Folder holding the minimal /etc (see etc.ts), bound read-only as /etc. */
   etcDir: string;
+  /** Names from ETC_BIND_DIRS that exist on the host; bound read-only over their empty mount points in etcDir. */
+  etcBinds: readonly string[];
   /** Real paths inside the workspace to re-mount read-only. */
   readOnlyInWorkspace: readonly string[];
   /** Extra host paths (real paths). */
@@ -99,6 +102,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     else a.push("--ro-bind", `/${e.name}`, `/${e.name}`);
   }
   a.push("--ro-bind", plan.etcDir, "/etc");
+  for (const d of plan.etcBinds) a.push("--ro-bind", `/etc/${d}`, `/etc/${d}`);
   a.push("--proc", "/proc", "--dev", "/dev");
   a.push("--size", String(plan.limits.tmpBytes), "--tmpfs", "/tmp");
   a.push("--dir", "/var", "--symlink", "../tmp", "/var/tmp");
