@@ -20,7 +20,17 @@ const resolver = createMemoryResolver({
 const RUNS = { numRuns: 150 };
 const WS = ["$", "{workspace}"].join(""); // the policy variable, spelled so no linter takes it for a template
 
-const tool = fc.constantFrom("exec", "read_file", "http_request", "send_message", "mcp.a.b");
+const tool = fc.constantFrom(
+  "exec",
+  "read_file",
+  "http_request",
+  "send_message",
+  "mcp.a.b",
+  "mcp.**",
+  "**",
+  "*",
+  "mcp.*.b",
+);
 const host = fc.constantFrom("a.test", "b.a.test", "c.test", "a.test.evil");
 const pathPat = fc.constantFrom("/ws/**", "/etc/*", "/**", `${WS}/**`, "/ws/a", "/ws/*/b");
 const matchArb = fc.record(
@@ -49,7 +59,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   }),
   fc.record({ tool: fc.constant("http_request"), url: host.map((h) => `https://${h}/`) }),
   fc.record({ tool: fc.constant("send_message"), to: fc.constantFrom("owner", "x") }),
-  fc.record({ tool: fc.constant("mcp.a.b") }),
+  fc.record({ tool: fc.constantFrom("mcp.a.b", "mcp.x.b", "other") }),
 );
 
 type RuleInput = { effect: string; fallback: boolean; match: object };
