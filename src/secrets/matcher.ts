@@ -59,31 +59,43 @@ export class MultiMatcher {
     }
   }
 
-  /** Leftmost-longest, non-overlapping hits in `text`, in order. */
+  /** Leftmost-longest, non-overlapping hits in `text`, in order, across long and short patterns alike. */
   scan(text: string): Hit[] {
-    const long = this.hasLong ? this.scanLong(text) : [];
-    if (this.short === undefined) return long;
-    const hits = [...long];
-    const re = new RegExp(this.short);
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      hits.push({ start: m.index, end: m.index + m[0].length, label: this.shortLabels.get(m[0]) ?? "?" });
+    const hits: Hit[] = [];
+    const short = this.short === undefined ? undefined : new RegExp(this.short.source, "g");
+    let pos = 0;
+    let long = this.hasLong ? this.nextLong(text, 0) : undefined;
+    let shortHit = short ? this.nextShort(short, text, 0) : undefined;
+    while (long !== undefined || shortHit !== undefined) {
+      // The earlier start wins; at the same start, the longer one.
+      const useLong =
+        shortHit === undefined ||
+        (long !== undefined &&
+          (long.start < shortHit.start || (long.start === shortHit.start && long.end >= shortHit.end)));
+      const hit = (useLong ? long : shortHit)!;
+      hits.push(hit);
+      pos = hit.end;
+      // A candidate overlapping the chosen hit is dropped and the search resumes after it: a later match it hid
+      // (one starting inside it and ending after) is found then.
+      if (long !== undefined && long.start < pos) long = this.nextLong(text, pos);
+      if (short && shortHit !== undefined && shortHit.start < pos) shortHit = this.nextShort(short, text, pos);
     }
-    hits.sort((a, b) => a.start - b.start || b.end - a.end);
-    const kept: Hit[] = [];
-    let end = 0;
-    for (const h of hits) {
-      if (h.start < end) continue;
-      kept.push(h);
-      end = h.end;
-    }
-    return kept;
+    return hits;
   }
 
-  private scanLong(text: string): Hit[] {
-    const hits: Hit[] = [];
+  private nextShort(re: RegExp, text: string, from: number): Hit | undefined {
+    re.lastIndex = from;
+    const m = re.exec(text);
+    return m === null
+      ? undefined
+      : { start: m.index, end: m.index + m[0].length, label: this.shortLabels.get(m[0]) ?? "?" };
+  }
+
+  /** The leftmost (then longest) long-pattern hit starting at or after `from`. */
+  private nextLong(text: string, from: number): Hit | undefined {
     const { shift, buckets, min } = this;
     const n = text.length;
-    let pos = min - 1; // last character of the current window
+    let pos = from + min - 1; // last character of the current window
     while (pos < n) {
       const h = blockHash(text, pos);
       const s = shift[h]!;
@@ -92,24 +104,15 @@ export class MultiMatcher {
         continue;
       }
       const start = pos - min + 1;
-      let matched: Pattern | undefined;
       const bucket = buckets[h];
       if (bucket !== undefined) {
         for (const p of bucket) {
-          if (text.startsWith(p.text, start)) {
-            matched = p;
-            break;
-          }
+          if (text.startsWith(p.text, start)) return { start, end: start + p.text.length, label: p.label };
         }
       }
-      if (matched === undefined) {
-        pos += 1;
-      } else {
-        hits.push({ start, end: start + matched.text.length, label: matched.label });
-        pos = start + matched.text.length + min - 1;
-      }
+      pos += 1;
     }
-    return hits;
+    return undefined;
   }
 }
 
