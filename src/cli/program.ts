@@ -11,6 +11,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerInit } from "./commands/init.js";
 import { registerPolicy } from "./commands/policy.js";
 import { registerSandbox } from "./commands/sandbox.js";
+import { registerSecrets } from "./commands/secrets.js";
 import { type CliContext, printJson, println } from "./context.js";
 
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -39,6 +40,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 denied by policy, 4 waiting on approval / 
   registerSandbox(program, ctx);
   registerAudit(program, ctx);
   registerApprovals(program, ctx);
+  registerSecrets(program, ctx);
 
   for (const command of allCommands(program)) command.exitOverride();
 

@@ -6,7 +6,8 @@ import type { Config } from "../config/index.js";
 import { WardenError } from "../errors.js";
 import { EventBus, type Gateway, Router, startGateway } from "../gateway/index.js";
 import { checkHome, type HomePaths, readToken } from "../home/index.js";
-import type { Logger, Redactor } from "../log/index.js";
+import type { Logger } from "../log/index.js";
+import type { CredentialEvent, SecretRedactor } from "../secrets/index.js";
 import { SqliteStore, type Store } from "../store/index.js";
 import { acquireLock } from "./lock.js";
 import { daemonRoutes } from "./routes.js";
@@ -18,7 +19,10 @@ export interface DaemonOptions {
   config: Config;
   log: Logger;
   /** The redaction hook the logger and the audit log share; later parts feed it secret values. */
-  redactor: Redactor;
+  redactor: SecretRedactor;
+  /** Where credentials the redactor finds by format should be reported, once the audit log exists. */
+  onCredential(sink: (event: CredentialEvent) => void): void;
+  hostEnv: Readonly<Record<string, string | undefined>>;
   version: string;
   uid: number;
   /** Aborting it during start-up undoes what was done so far; after start-up, use `stop()`. */
@@ -77,8 +81,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       store,
       log,
       redactor: options.redactor,
+      hostEnv: options.hostEnv,
       events,
       onClose: (step) => undo.push(step),
+    });
+    options.onCredential((e) => {
+      void services.audit.append({ type: "secret.detected", actor: "warden", data: { ...e } });
     });
     checkpoint();
 

@@ -4,7 +4,8 @@ import { closeSync, writeSync } from "node:fs";
 import { loadConfigFile } from "../config/index.js";
 import { toWardenError } from "../errors.js";
 import type { HomePaths } from "../home/index.js";
-import { createLogger, type Redactor } from "../log/index.js";
+import { createLogger } from "../log/index.js";
+import { type CredentialEvent, SecretRedactor } from "../secrets/index.js";
 import type { ReadyMessage } from "./background.js";
 import { type RunningDaemon, startDaemon } from "./daemon.js";
 
@@ -12,7 +13,8 @@ export interface ForegroundOptions {
   paths: HomePaths;
   version: string;
   uid: number;
-  redactor: Redactor;
+  /** The host's environment, for helpers the daemon runs on the host (the OS keyring's secret-tool). */
+  hostEnv: Readonly<Record<string, string | undefined>>;
   readyFd: number | undefined;
   /** Called once when the daemon is listening (the CLI prints a line). */
   onReady(daemon: RunningDaemon): void;
@@ -29,8 +31,21 @@ export async function runForeground(options: ForegroundOptions): Promise<void> {
   process.on("SIGINT", onSignal);
   try {
     const config = loadConfigFile(options.paths.config);
-    const log = createLogger({ level: config.log.level, redactor: options.redactor });
-    daemon = await startDaemon({ ...options, config, log, redactor: options.redactor, signal: abort.signal });
+    // One redactor for logs, audit and every output: it learns the stored secret values at start-up, and credentials
+    // it finds by format are reported once the audit log exists.
+    let onCredential: ((e: CredentialEvent) => void) | undefined;
+    const redactor = new SecretRedactor({ onCredential: (e) => onCredential?.(e) });
+    const log = createLogger({ level: config.log.level, redactor });
+    daemon = await startDaemon({
+      ...options,
+      config,
+      log,
+      redactor,
+      onCredential: (sink) => {
+        onCredential = sink;
+      },
+      signal: abort.signal,
+    });
     report(options.readyFd, { ok: true, pid: process.pid, url: daemon.url });
     options.onReady(daemon);
     await daemon.stopped;

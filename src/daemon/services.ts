@@ -7,8 +7,9 @@ import { AuditLog, auditRoutes, ExecutionJournal } from "../audit/index.js";
 import type { Config } from "../config/index.js";
 import type { EventBus, Route } from "../gateway/index.js";
 import type { HomePaths } from "../home/index.js";
-import type { Logger, Redactor } from "../log/index.js";
+import type { Logger } from "../log/index.js";
 import { createNodeResolver, type PolicyWatcher, watchPolicyDir } from "../policy/index.js";
+import { fileSecretStore, type SecretRedactor, type SecretStore, spawnRunner, syncRedactor } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
 
 export interface Services {
@@ -16,6 +17,7 @@ export interface Services {
   executions: ExecutionJournal;
   policy: PolicyWatcher;
   approvals: Approvals;
+  secrets: SecretStore;
   routes: Route[];
 }
 
@@ -24,7 +26,8 @@ export interface ServiceDeps {
   config: Config;
   store: Store;
   log: Logger;
-  redactor: Redactor;
+  redactor: SecretRedactor;
+  hostEnv: Readonly<Record<string, string | undefined>>;
   events: EventBus;
   /** Register a teardown step; steps run in reverse order. */
   onClose(step: () => void | Promise<void>): void;
@@ -32,6 +35,16 @@ export interface ServiceDeps {
 
 export async function startServices(deps: ServiceDeps): Promise<Services> {
   const { config, log, events } = deps;
+
+  // Secret values first: from here on nothing may be logged or audited without them being redacted. A store that
+  // exists but cannot be read (wrong key, tampered file) stops the start: never a silently empty store.
+  const secrets = fileSecretStore({
+    home: deps.paths.root,
+    run: spawnRunner(deps.hostEnv),
+    keySource: config.secrets.keySource,
+  });
+  const known = await syncRedactor(deps.redactor, secrets);
+  log.info({ secrets: known }, "secret values registered with the redactor");
 
   const audit = AuditLog.open(deps.store, { redactor: deps.redactor });
   deps.onClose(() => audit.close());
@@ -89,6 +102,16 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
     executions,
     policy: policy.value,
     approvals,
-    routes: [...auditRoutes(audit, executions), ...approvalRoutes({ approvals })],
+    secrets,
+    routes: [
+      ...auditRoutes(audit, executions),
+      ...approvalRoutes({ approvals }),
+      {
+        // `warden secrets set|rm` writes the store directly, then asks the daemon to learn the new values.
+        method: "POST",
+        path: "/v1/secrets/reload",
+        handler: async () => ({ body: { secrets: await syncRedactor(deps.redactor, secrets) } }),
+      },
+    ],
   };
 }

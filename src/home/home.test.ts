@@ -23,7 +23,7 @@ describe("initHome", () => {
     const paths = homePaths(join(dir.path, "home"));
     const report = initHome(paths, files);
     expect(report.kept).toEqual([]);
-    for (const d of [paths.root, paths.policyDir, paths.runDir, paths.logDir, paths.secretsDir, paths.workspaces]) {
+    for (const d of [paths.root, paths.policyDir, paths.runDir, paths.logDir, paths.workspaces]) {
       expect(statSync(d).mode & 0o777).toBe(0o700);
     }
     for (const f of [paths.config, paths.token, join(paths.policyDir, "00-starter.yaml")]) {

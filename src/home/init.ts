@@ -17,7 +17,7 @@ export interface InitReport {
 
 export function initHome(paths: HomePaths, files: InitFiles): InitReport {
   const report: InitReport = { created: [], kept: [] };
-  for (const dir of [paths.root, paths.policyDir, paths.runDir, paths.logDir, paths.secretsDir, paths.workspaces]) {
+  for (const dir of [paths.root, paths.policyDir, paths.runDir, paths.logDir, paths.workspaces]) {
     try {
       mkdirSync(dir, { mode: 0o700 });
       chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
@@ -70,7 +70,7 @@ export function checkHome(paths: HomePaths, uid: number): HomeProblem[] {
   if (!root.isDirectory()) {
     return [{ path: paths.root, problem: "is not a folder", fix: "set WARDEN_HOME to a folder, or run warden init" }];
   }
-  const secretFiles = [paths.config, paths.token, paths.database];
+  const secretFiles = [paths.config, paths.token, paths.database, paths.secretStore, paths.secretKey];
   for (const [path, st] of [[paths.root, root] as const, ...secretFiles.map((f) => [f, quietStat(f)] as const)]) {
     if (!st) continue;
     if (st.isSymbolicLink()) {

@@ -14,7 +14,9 @@ export interface HomePaths {
   readonly lockFile: string;
   readonly logDir: string;
   readonly logFile: string;
-  readonly secretsDir: string;
+  /** The encrypted secret store and, without an OS keyring, its key (written by the secrets domain). */
+  readonly secretStore: string;
+  readonly secretKey: string;
   readonly workspaces: string;
 }
 
@@ -45,7 +47,8 @@ export function homePaths(root: string): HomePaths {
     lockFile: join(runDir, "daemon.lock"),
     logDir,
     logFile: join(logDir, "daemon.log"),
-    secretsDir: join(root, "secrets"),
+    secretStore: join(root, "secrets.enc"),
+    secretKey: join(root, "secrets.key"),
     workspaces: join(root, "workspaces"),
   };
 }

@@ -18,12 +18,17 @@ export function assertBuilt(): void {
     throw new Error("dist/bundle/warden.js is missing: run `npm run build` before the e2e tests");
 }
 
-export function runWarden(args: string[], home: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+export function runWarden(
+  args: string[],
+  home: string,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+) {
   return new Promise<CliRun>((resolve, reject) => {
     const child = spawn(process.execPath, [WARDEN_BIN, ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env, WARDEN_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {

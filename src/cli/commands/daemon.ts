@@ -15,7 +15,6 @@ import {
 import { WardenError } from "../../errors.js";
 import { GatewayClient } from "../../gateway/index.js";
 import { checkHome, type HomePaths, homePaths, readToken } from "../../home/index.js";
-import { ValueRedactor } from "../../log/index.js";
 import { type CliContext, printJson, println } from "../context.js";
 
 export function registerDaemon(program: Command, ctx: CliContext): void {
@@ -30,7 +29,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
           paths,
           version: ctx.version,
           uid: ctx.uid,
-          redactor: new ValueRedactor(),
+          hostEnv: ctx.self.env,
           readyFd: ctx.readyFd,
           onReady: (d) => {
             if (ctx.readyFd === undefined) ctx.stderr.write(`warden: listening on ${d.url} (pid ${process.pid})\n`);
