@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,7 +21,16 @@ describe("buildEtc", () => {
     await symlink("/usr/share/zoneinfo/Etc/UTC", join(host, "localtime"));
     await chmod(join(host, "ssl", "private"), 0o700);
     const out = join(dir.path, "etc");
-    const binds = buildEtc(out, { uid: 1234, gid: 1234 }, host);
+    const umask = process.umask(0o077); // the daemon's umask: modes must still let the sandbox user read /etc
+    let binds: string[];
+    try {
+      binds = buildEtc(out, { uid: 1234, gid: 1234 }, host);
+    } finally {
+      process.umask(umask);
+    }
+    expect(statSync(join(out, "ssl")).mode & 0o777).toBe(0o755);
+    expect(statSync(join(out, "passwd")).mode & 0o777).toBe(0o644);
+    expect(statSync(join(out, "ld.so.cache")).mode & 0o777).toBe(0o644);
     expect(readFileSync(join(out, "ld.so.cache"), "utf8")).toBe("cache");
     expect(readFileSync(join(out, "ld.so.conf.d", "libc.conf"), "utf8")).toBe("/usr/local/lib");
     expect(existsSync(join(out, "ld.so.conf.d", "secret.conf"))).toBe(false);

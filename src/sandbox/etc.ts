@@ -4,6 +4,7 @@
 // sandbox user could not read on the host (so a root daemon never leaks /etc/ssl/private), and never writes outside
 // its target folder.
 import {
+  chmodSync,
   copyFileSync,
   lstatSync,
   mkdirSync,
@@ -18,15 +19,26 @@ import { ETC_ALLOWLIST, ETC_BIND_DIRS, syntheticEtc } from "./profile.js";
 
 const worldReadableDir = (st: Stats) => st.isDirectory() && (st.mode & 0o005) === 0o005;
 
+// Modes are set explicitly: the daemon runs with umask 077, and bubblewrap (as the sandbox uid) must read all this.
+function dir(path: string): void {
+  mkdirSync(path, { recursive: true });
+  chmodSync(path, 0o755);
+}
+
+function file(path: string, write: () => void): void {
+  write();
+  chmodSync(path, 0o644);
+}
+
 /** Copies one entry: a symlink as a link (inside it resolves to what the sandbox shows), files and folders only
  * when everyone may read them. */
 function copyEntry(src: string, dst: string): void {
   const st = lstatSync(src, { throwIfNoEntry: false });
   if (!st) return;
   if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
-  else if (st.isFile() && (st.mode & 0o004) === 0o004) copyFileSync(src, dst);
+  else if (st.isFile() && (st.mode & 0o004) === 0o004) file(dst, () => copyFileSync(src, dst));
   else if (worldReadableDir(st)) {
-    mkdirSync(dst, { mode: 0o755 });
+    dir(dst);
     for (const name of readdirSync(src)) copyEntry(join(src, name), join(dst, name));
   }
 }
@@ -37,19 +49,19 @@ function copyEntry(src: string, dst: string): void {
  * copy several times faster without a thread-pool round trip per call.
  */
 export function buildEtc(target: string, identity: { uid: number; gid: number }, hostEtc = "/etc"): string[] {
-  mkdirSync(target, { mode: 0o755 });
+  dir(target);
   for (const name of ETC_ALLOWLIST) {
-    mkdirSync(dirname(join(target, name)), { recursive: true, mode: 0o755 });
+    dir(dirname(join(target, name)));
     copyEntry(join(hostEtc, name), join(target, name));
   }
   const binds: string[] = [];
   for (const name of ETC_BIND_DIRS) {
     const st = lstatSync(join(hostEtc, name), { throwIfNoEntry: false });
     if (!st || !worldReadableDir(st)) continue;
-    mkdirSync(join(target, name), { recursive: true, mode: 0o755 });
+    dir(join(target, name));
     binds.push(name);
   }
   for (const [name, body] of Object.entries(syntheticEtc(identity.uid, identity.gid)))
-    writeFileSync(join(target, name), body, { mode: 0o644 });
+    file(join(target, name), () => writeFileSync(join(target, name), body));
   return binds;
 }
