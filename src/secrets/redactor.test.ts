@@ -161,6 +161,15 @@ describe("SecretRedactor: well-known credential formats", () => {
     expect(streamed(r, `head\n${cut}`, 4)).toBe("head\n[credential:private-key]");
   });
 
+  it("joins a value and a credential that overlap, leaving no part of either visible", () => {
+    const token = `ghp_${"A1b2C3d4E5".repeat(4)}`;
+    const r = new SecretRedactor();
+    r.add("PART", token.slice(10, 30));
+    expect(r.redact(`x ${token} y`)).toBe("x [secret:PART] y");
+    // The token was learned by then: from now on it is found whole, by its format.
+    expect(streamed(r, `x ${token} y`, 3)).toBe("x [credential:github-token] y");
+  });
+
   it("keeps a registered name over a detected format", () => {
     const r = new SecretRedactor();
     r.add("AWS_KEY", "AKIAIOSFODNN7EXAMPLE");

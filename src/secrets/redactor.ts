@@ -78,8 +78,9 @@ export class SecretRedactor implements Redactor {
     const hits = this.currentMatcher().scan(text);
     const findings: Finding[] = hits.map((hit) => findingOf(hit.label));
     for (const c of findCredentials(text)) {
-      // A registered value that also looks like a credential is reported once, by name.
-      if (!hits.some((h) => h.start < c.end && c.start < h.end)) findings.push({ kind: "credential", name: c.format });
+      // A registered value that is exactly a credential is reported once, by name.
+      if (!hits.some((h) => h.start <= c.start && c.end <= h.end))
+        findings.push({ kind: "credential", name: c.format });
     }
     if (PRIVATE_KEY_BEGIN.test(text) && !findings.some((f) => f.name === "private-key")) {
       findings.push({ kind: "credential", name: "private-key" });
@@ -219,14 +220,32 @@ class StreamState {
 function collectCredentials(text: string, boundary: number, values: readonly Span[], owner: SecretRedactor): Span[] {
   const found: Span[] = [];
   for (const c of findCredentials(text, boundary)) {
-    if (values.some((v) => v.start < c.end && c.start < v.end)) continue; // already a named secret
-    if (found.some((f) => f.start < c.end && c.start < f.end)) continue;
+    // Exactly a registered value: it keeps its name and is not reported as a detection.
+    if (values.some((v) => v.start <= c.start && c.end <= v.end)) continue;
     owner.detected(c.format, c.value);
     found.push({ start: c.start, end: c.end, replacement: `[credential:${c.format}]` });
   }
   return found;
 }
 
+/**
+ * Value spans and credential spans together, overlaps joined into one span (so no part of either stays visible);
+ * a joined span is shown by its first value's name, else its first credential's format.
+ */
 function mergeSpans(a: readonly Span[], b: readonly Span[]): Span[] {
-  return [...a, ...b].sort((x, y) => x.start - y.start);
+  const all = [...a.map((s) => ({ ...s, named: true })), ...b.map((s) => ({ ...s, named: false }))].sort(
+    (x, y) => x.start - y.start,
+  );
+  const out: (Span & { named: boolean })[] = [];
+  for (const s of all) {
+    const last = out[out.length - 1];
+    if (last !== undefined && s.start < last.end) {
+      last.end = Math.max(last.end, s.end);
+      if (!last.named && s.named) {
+        last.replacement = s.replacement;
+        last.named = true;
+      }
+    } else out.push({ ...s });
+  }
+  return out;
 }
