@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { type IncomingMessage, request } from "node:http";
 import type { Socket } from "node:net";
 import { join } from "node:path";
@@ -109,6 +110,7 @@ describe("egress proxy: plain HTTP", () => {
     const proxy = await startEgressProxy(setup().deps, { socketPath });
     try {
       expect(proxy.url).toBeUndefined();
+      expect(statSync(socketPath).mode & 0o777).toBe(0o600);
       const a = await viaProxy({ socketPath }, `http://other.test:${up.port}/over-unix`);
       expect([a.status, JSON.parse(a.body).url]).toEqual([200, "/over-unix"]);
     } finally {

@@ -4,7 +4,7 @@
 // socket and/or 127.0.0.1; never on another interface. It never follows redirects: the client asks again, and that
 // request is checked again.
 import { timingSafeEqual } from "node:crypto";
-import { unlink } from "node:fs/promises";
+import { chmod, unlink } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -21,6 +21,8 @@ export interface ProxyOptions {
   readonly socketPath?: string;
   /** Also (or only) listen on 127.0.0.1 with an OS-chosen port. */
   readonly tcp?: boolean;
+  /** Mode of the unix socket file (default 0600: only the daemon's user may connect). */
+  readonly socketMode?: number;
   /** If set, clients must send `Proxy-Authorization: Bearer <token>` (or Basic with the token as password). */
   readonly token?: string;
 }
@@ -75,6 +77,7 @@ export async function startEgressProxy(deps: EgressDeps, options: ProxyOptions):
     const s = createServer(handler).on("connect", onConnect);
     await listen(s, (cb) => s.listen(path, cb));
     servers.push(s);
+    await chmod(path, options.socketMode ?? 0o600);
   }
   return {
     url,
