@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalAddress, classifyAddress } from "./address.js";
 import { egressConfigSchema } from "./config.js";
+import { systemResolver } from "./resolver.js";
 import { parseConnectAuthority, parseUrl } from "./target.js";
 
 describe("addresses", () => {
@@ -61,5 +62,12 @@ describe("targets", () => {
     for (const bad of ["example.com", "example.com:0", "example.com:99999", "a@b:443", "0x7f.1:443", "x/y:443"]) {
       expect([bad, parseConnectAuthority(bad).ok]).toEqual([bad, false]);
     }
+  });
+});
+
+describe("systemResolver", () => {
+  it("answers from the system (here /etc/hosts for localhost), every address", async () => {
+    const addresses = await systemResolver().resolve("localhost");
+    expect(addresses).toContain("127.0.0.1");
   });
 });
