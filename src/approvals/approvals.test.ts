@@ -140,10 +140,16 @@ describe("Approvals: bad input", () => {
   });
 
   it("rejects a malformed answer, action or decision", () => {
-    const { approvals } = setup();
+    const { audit, approvals } = setup();
     const req = approvals.request({ task: "t1", action, decision });
     // @ts-expect-error: an unknown scope from an untrusted caller
-    expect(approvals.answer(req.id, owner, { decision: "approve", scope: "forever" })).toMatchObject({ ok: false });
+    expect(approvals.answer(req.id, owner, { decision: "approve", scope: "forever" })).toMatchObject({
+      ok: false,
+      error: { code: "BAD_REQUEST" },
+    });
+    expect(approvals.answer(req.id, { id: "", role: "owner", via: "x" }, { decision: "approve" }).ok).toBe(false);
+    const refused = audit.tail(10).filter((e) => e.type === "approval.refused");
+    expect(refused.map((e) => e.data.why)).toEqual(["malformed_answer", "malformed_answer"]);
     // @ts-expect-error: a decision that is not a decision
     expect(() => approvals.request({ task: "t1", action, decision: { effect: "maybe" } })).toThrow(
       /malformed decision/,

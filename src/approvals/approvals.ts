@@ -129,9 +129,10 @@ export class Approvals implements ApprovalGate {
     const approver = approverSchema.safeParse(who);
     const parsed = answerSchema.safeParse(answer);
     if (!approver.success || !parsed.success) {
-      return err(
-        new WardenError("BAD_REQUEST", "malformed approver or answer", { data: { id: String(id).slice(0, 100) } }),
-      );
+      // Audited too: a channel or client sending garbage answers is worth seeing. The identity is not trusted here.
+      const anonymous: Approver = { id: "unknown", role: "approver", via: "malformed" };
+      const error = new WardenError("BAD_REQUEST", "malformed approver or answer");
+      return this.deps.store.transaction(() => this.refuse(id, anonymous, "malformed_answer", error));
     }
     const a = parsed.data;
     const now = this.clock();
