@@ -9,7 +9,11 @@ import { parseUrl, type Target } from "./target.js";
 
 export const httpRequestArgsSchema = z.strictObject({
   method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
-  url: z.string().min(1).max(8192),
+  url: z
+    .string()
+    .min(1)
+    .max(8192)
+    .describe("Absolute http:// or https:// URL; a query value may be secret:NAME where a binding allows it"),
   headers: z
     .record(
       z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a header name"),
@@ -19,8 +23,9 @@ export const httpRequestArgsSchema = z.strictObject({
         .max(8192)
         .regex(/^[^\r\n\0]*$/, "control characters in a header value"),
     )
-    .default({}),
-  body: z.string().optional(),
+    .default({})
+    .describe("Request headers; a value may contain secret:NAME where a binding allows it"),
+  body: z.string().optional().describe("Request body as text (never a place for secret:NAME)"),
 });
 export type HttpRequestArgs = z.input<typeof httpRequestArgsSchema>;
 
