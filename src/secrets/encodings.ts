@@ -1,4 +1,4 @@
-// The textual forms a secret value can take on its way out: raw, base64 (every byte alignment, so the value is found
+// The textual forms a secret value can take on its way out: raw (also lower and upper case), base64 (every byte alignment, so the value is found
 // inside a longer base64 blob too), base64url, hex, URL/form encoding and JSON string escaping. Pure functions only;
 // this file never sees where a value came from or where it goes.
 
@@ -12,6 +12,9 @@ export function encodedForms(value: string): string[] {
   const add = (form: string) => {
     if (form.length >= MIN_ENCODED_LENGTH) forms.add(form);
   };
+  // Host names are case-insensitive and come back lower-cased from the URL parser: a value used as a DNS label.
+  add(value.toLowerCase());
+  add(value.toUpperCase());
   for (const core of base64Cores(bytes)) {
     add(core);
     add(toUrlAlphabet(core));
