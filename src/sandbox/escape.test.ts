@@ -302,6 +302,27 @@ describe("escape suite: privileges", () => {
     expect(r.exitCode).not.toBe(0);
   });
 
+  it("kill -9 -1 reaches only the sandbox's own processes", async () => {
+    const r = await sh("sleep 100 & kill -9 -1; wait $!; echo status=$?");
+    expect(r.stdout).toBe("status=137\n"); // the sandbox's own sleep was in reach and died
+    expect(process.kill(process.pid, 0)).toBe(true); // the host (this test runner) is alive
+    const after = await sh("echo alive");
+    expect(after.stdout).toBe("alive\n");
+  });
+
+  it("cannot read kernel memory or trigger sysrq", async () => {
+    const r = await sh("head -c 16 /proc/kcore | wc -c; echo b > /proc/sysrq-trigger && echo triggered");
+    expect(r.stdout.trim().split("\n")[0]).toBe("0");
+    expect(r.stdout).not.toContain("triggered");
+  });
+
+  it("/dev/shm is private to the sandbox", async () => {
+    const name = `warden-escape-${process.pid}`;
+    const r = await sh(`echo x > /dev/shm/${name} 2>/dev/null; echo done`);
+    expect(r.stdout).toBe("done\n");
+    expect(await exists(`/dev/shm/${name}`)).toBe(false);
+  });
+
   it("has its own hostname (uts namespace)", async () => {
     const r = await sh("cat /proc/sys/kernel/hostname");
     expect(r.stdout.trim()).toBe("warden");
