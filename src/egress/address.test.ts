@@ -1,3 +1,4 @@
+// Address classification, config of exact allowed addresses, target parsing, the system resolver.
 import { describe, expect, it } from "vitest";
 import { canonicalAddress, classifyAddress } from "./address.js";
 import { egressConfigSchema } from "./config.js";

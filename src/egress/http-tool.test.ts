@@ -1,3 +1,5 @@
+// The http_request tool against real servers on 127.0.0.1: injection, misuse of handles, exfiltration, limits,
+// redirects, policy failures, DNS pinning and TLS.
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";

@@ -1,3 +1,5 @@
+// The egress proxy over TCP and a unix socket: plain HTTP with injection and redaction, refusals, keep-alive per
+// admitted address, the token, and CONNECT tunnels (TLS only).
 import { statSync } from "node:fs";
 import { type IncomingMessage, request } from "node:http";
 import type { Socket } from "node:net";

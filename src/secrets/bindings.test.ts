@@ -1,3 +1,5 @@
+// Handles and bindings: where a secret may go (HTTP header/query of one destination, one env var of one command),
+// and the CLI helpers that never show a value.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { isWardenError } from "../errors.js";

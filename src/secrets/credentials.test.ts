@@ -1,3 +1,4 @@
+// Credential detection: the token-run scan must find every credential wherever it sits.
 import { describe, expect, it } from "vitest";
 import { findCredentials } from "./credentials.js";
 

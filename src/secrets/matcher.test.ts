@@ -1,3 +1,4 @@
+// The multi-pattern matcher against the obvious quadratic definition of leftmost-longest matching.
 import { describe, expect, it } from "vitest";
 import { type Hit, MultiMatcher, type Pattern } from "./matcher.js";
 

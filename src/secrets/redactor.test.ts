@@ -1,3 +1,4 @@
+// The redactor: every encoding of every value, whole and split across chunks; credential formats; fail-safe merging.
 import { describe, expect, it } from "vitest";
 import type { Redactor } from "../log/redactor.js";
 import { type CredentialEvent, SecretRedactor } from "./redactor.js";

@@ -1,3 +1,4 @@
+// The encrypted store: one contract for every implementation, then what is on disk, keys, tampering and locking.
 import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 import { join } from "node:path";

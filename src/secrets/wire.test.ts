@@ -1,3 +1,4 @@
+// The glue the composition root and the command runners use.
 import { describe, expect, it } from "vitest";
 import { bindingsSchema } from "./bindings.js";
 import { memorySecretStore } from "./memory.js";
