@@ -1,3 +1,4 @@
+// The sandbox: section schema: defaults, strictness, the none guard, profile resolution.
 import { describe, expect, it } from "vitest";
 import { profileLimits, resolveProfile, sandboxConfigSchema } from "./config.js";
 

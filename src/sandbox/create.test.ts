@@ -1,3 +1,4 @@
+// createSandbox: the configured backend or an error, never a quiet switch; none is never host root.
 import { chmod, chown } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";

@@ -1,3 +1,4 @@
+// buildEtc: only world-readable allowlisted host files reach the sandbox /etc, with modes that survive umask 077.
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";

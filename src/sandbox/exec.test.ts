@@ -1,3 +1,4 @@
+// sandboxExec (the CLI entry): exit codes, streaming, profiles, and failing closed, against bwrap and the fake.
 import { chmod, chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+// probeSandbox and BwrapSandbox lifecycle: a real sandbox starts, or the error says how to fix the host.
 import { describe, expect, it } from "vitest";
 import { probeSandbox } from "./index.js";
 

@@ -1,3 +1,4 @@
+// The bwrap argv, inner command and environment builders: every flag of the profile, checked without spawning.
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PROFILE, profileLimits } from "./config.js";
 import { type BwrapPlan, bwrapArgs, innerCommand, sandboxEnv, syntheticEtc } from "./profile.js";

@@ -1,3 +1,4 @@
+// The seccomp program, run through a small BPF interpreter for both architectures, and the syscall tables.
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BLOCKED_SYSCALLS, buildSeccompFilter, ENOSYS_SYSCALLS } from "./seccomp.js";
