@@ -40,12 +40,15 @@ export function formatExplanation(x: Explanation): string {
   const d = x.decision;
   const lines = [`decision: ${formatDecision(d)}`, `policy:   ${d.policyVersion.slice(0, 16)}`, "facts:"];
   for (const [k, v] of Object.entries(d.facts)) lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
-  lines.push(x.trace.length === 0 ? "no rule is about this tool" : "rules about this tool, in order:");
+  lines.push(
+    x.trace.length === 0 ? "no rule is about this tool" : "rules about this tool, in order, then task grants:",
+  );
   for (const t of x.trace) {
     const mark = t.failed === null ? "matches" : `no (${t.failed} differs)`;
     const decided = t.rule === d.rule ? "  <- decided" : "";
     const tier = t.fallback ? " (fallback)" : "";
-    lines.push(`  ${t.effect.padEnd(5)} ${t.rule}${tier}  ${t.file}:${t.line}  ${mark}${decided}`);
+    const where = t.line === 0 ? t.file : `${t.file}:${t.line}`;
+    lines.push(`  ${t.effect.padEnd(5)} ${t.rule}${tier}  ${where}  ${mark}${decided}`);
   }
   lines.push(
     "precedence: deny > ask > allow; a task grant answers an ask; fallback rules only when nothing else matched",

@@ -180,6 +180,21 @@ export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () 
                     fallback: r.spec.fallback,
                     failed: firstFailure(r, f, c),
                   }));
+          if (f.invalid === null) {
+            for (const g of ctx.grants ?? []) {
+              if (g.task !== action.task) continue;
+              const cg = grantOf(g);
+              const expired = g.expiresAt !== undefined && g.expiresAt <= c.now;
+              trace.push({
+                rule: `grant:${g.id}`,
+                file: "task grant",
+                line: 0,
+                effect: "allow",
+                fallback: false,
+                failed: expired ? "expiresAt" : cg === null ? "grant (invalid)" : firstFailure(cg.match, f, c),
+              });
+            }
+          }
           return { decision, trace };
         },
         (e) => ({ decision: base(null, "deny", `policy engine error: ${String(e)}`), trace: [] }),

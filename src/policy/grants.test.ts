@@ -54,6 +54,15 @@ describe("task grants", () => {
     expect(p.decide(req("a.example.com", "t2"), { grants: [g], now: 1000 }).effect).toBe("ask");
     expect(p.decide(req("other.test"), { grants: [g], now: 1000 }).effect).toBe("ask");
   });
+  it("show up in explain, with why they did or did not apply", () => {
+    const x = p.explain(req("a.example.com"), { grants: [g, grant("g2", { tool: "read_file" })], now: 1000 });
+    expect(x.decision.rule).toBe("grant:g1");
+    expect(x.trace.filter((t) => t.rule.startsWith("grant:")).map((t) => [t.rule, t.failed])).toEqual([
+      ["grant:g1", null],
+      ["grant:g2", "tool"],
+    ]);
+    expect(p.explain(req("a.example.com"), { grants: [g], now: 3000 }).trace.at(-1)?.failed).toBe("expiresAt");
+  });
   it("never override a deny", () => {
     expect(p.decide(req("evil.test"), { grants: [g], now: 1000 }).rule).toBe("no-evil");
   });
