@@ -52,6 +52,10 @@ describe("policy files", () => {
     expect(issuesOf({ "x.yaml": rule("{ tool: read_file, path: '/a/{b' }") })[0]?.message).toContain("{");
     expect(issuesOf({ "x.yaml": rule("{ tool: read_file, path: 'home/**' }") })[0]?.message).toContain("absolute");
     expect(issuesOf({ "x.yaml": rule("{ tool: read_file, path: '/a/../b' }") })[0]?.message).toContain("..");
+    expect(
+      issuesOf({ "x.yaml": rule("{ tool: read_file, path: '$' + '{workspace}/../**' }".replace("' + '", "")) })[0]
+        ?.message,
+    ).toContain("..");
     expect(issuesOf({ "x.yaml": rule("{ tool: http_request, host: 'a.*.com' }") })[0]?.field).toBe("rules.0.match");
     const tz = "    when: { time: { from: '09:00', to: '17:00', tz: Mars/Olympus } }\n";
     expect(issuesOf({ "x.yaml": rule("{ tool: exec }", tz) })[0]?.message).toContain("time zone");

@@ -30,7 +30,7 @@ export interface CompiledMatch {
   /** Exact hosts, and the parents of "*." hosts, for the index. */
   hosts: string[] | null;
   wildHosts: string[] | null;
-  /** Names an allow uses to see a wrapper: executables as written and as resolved, plus `wrappers:`. */
+  /** Names an allow uses to see a wrapper: executables as written (and what a named wrapper resolves to), plus `wrappers:`. */
   named: Set<string>;
   warnings: string[];
 }
@@ -45,6 +45,7 @@ function pathTest(patterns: string[], pick: (f: Facts) => string | null, field: 
     if (p.startsWith(WS)) {
       const rest = p.slice(WS.length);
       if (rest !== "" && !rest.startsWith("/")) throw new Error(`${field}: after \${workspace} comes "/" (${p})`);
+      if (rest.split("/").includes("..")) throw new Error(`${field}: ".." in a pattern (${p})`);
       inWs.push(globMatcher(rest === "" ? "/" : rest, "/"));
     } else if (p.startsWith("/")) {
       if (p.includes("${")) throw new Error(`${field}: only \${workspace} may be used, at the start (${p})`);
