@@ -12,7 +12,10 @@ import type { Effect } from "./schema.js";
 export interface DecideContext {
   /** Epoch milliseconds (time windows, grant expiry); defaults to the engine's clock. */
   now?: number;
-  /** The grants the action's task holds (only those for `action.task`, unexpired, count). */
+  /**
+   * The grants the action's task holds (only those for `action.task`, unexpired, count). Compiled grants are cached
+   * per Grant object: pass the same objects from one decision to the next.
+   */
   grants?: readonly Grant[];
 }
 
