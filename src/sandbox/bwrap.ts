@@ -11,7 +11,7 @@ import { buildEtc } from "./etc.js";
 import { bwrapVersion, userNamespaceFix } from "./host.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { bwrapArgs, innerCommand, type RootEntry, sandboxEnv } from "./profile.js";
-import { type Running, runProcess, type SpawnPlan } from "./runner.js";
+import { limitsHit, type Running, runProcess, type SpawnPlan } from "./runner.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
@@ -228,6 +228,7 @@ export class BwrapSandbox implements Sandbox {
       stderr: o.stderr,
       durationMs: o.durationMs,
       createdSensitive: createdSensitive(paths.workspace, paths.absentSensitive),
+      limitsHit: limitsHit(o.timedOut, o.truncated, killed ? null : (exit ?? null)),
     });
   }
 

@@ -198,6 +198,7 @@ describe("escape suite: resources and leftovers", () => {
     const r = await sh("head -c 20000000 /dev/zero > big.bin", { limits: { fileSizeBytes: MiB } });
     expect(r.exitCode).not.toBe(0);
     expect((await stat(join(ws, "big.bin"))).size).toBeLessThanOrEqual(MiB);
+    expect(r.limitsHit).toContain("fileSize");
   });
 
   it("a disk fill in /tmp stops at the tmpfs size", async () => {
@@ -210,14 +211,16 @@ describe("escape suite: resources and leftovers", () => {
   it("an output flood is capped and marked", async () => {
     const r = await sh("yes flood", { limits: { outputBytes: 4096, timeoutMs: 1500 } });
     expect(r.truncated).toBe(true);
+    expect(r.limitsHit).toEqual(expect.arrayContaining(["output", "timeout"]));
     expect(r.stdout.length).toBeLessThan(4096 + 100);
     expect(r.stdout).toContain("[warden: output truncated after 4096 bytes]");
   });
 
   it("CPU time is limited", async () => {
-    const r = await sh("while :; do :; done", { limits: { cpuSec: 1, timeoutMs: 30_000 } });
+    const r = await sh("while :; do :; done", { limits: { cpuSec: 1, timeoutMs: 25_000 } });
     expect(r.timedOut).toBe(false);
     expect(r.exitCode).not.toBe(0);
+    expect(r.limitsHit).toContain("cpu");
   });
 
   it("no process survives the command's end, even a detached one", async () => {

@@ -17,6 +17,7 @@ export { DEFAULT_BWRAP, type ProbeOptions, type ProbeValue, probeSandbox } from 
 export { BLOCKED_SYSCALLS, buildSeccompFilter, ENOSYS_SYSCALLS } from "./seccomp.js";
 export type {
   CommandSpec,
+  LimitHit,
   Limits,
   NetMode,
   PathGrant,

@@ -7,7 +7,7 @@ import { constants as osConstants } from "node:os";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { planPaths } from "./plan.js";
 import { innerCommand, sandboxEnv } from "./profile.js";
-import { type Running, runProcess } from "./runner.js";
+import { limitsHit, type Running, runProcess } from "./runner.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
 
 export interface NoneOptions {
@@ -81,8 +81,10 @@ export class NoneSandbox implements Sandbox {
     if (o.spawnError) return err(new WardenError("SANDBOX_FAILED", o.spawnError.message, {}, { cause: o.spawnError }));
     const killed = o.timedOut || o.aborted;
     const signo = o.signal ? osConstants.signals[o.signal] : undefined;
+    const exitCode = killed ? null : (o.code ?? (signo !== undefined ? 128 + signo : null));
     return ok({
-      exitCode: killed ? null : (o.code ?? (signo !== undefined ? 128 + signo : null)),
+      exitCode,
+      limitsHit: limitsHit(o.timedOut, o.truncated, exitCode),
       timedOut: o.timedOut,
       aborted: o.aborted && !o.timedOut,
       truncated: o.truncated,

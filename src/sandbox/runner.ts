@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
+import type { LimitHit } from "./types.js";
 
 export interface SpawnPlan {
   file: string;
@@ -37,6 +38,19 @@ export interface RawOutcome {
   status: Record<string, unknown>[];
   spawnError?: NodeJS.ErrnoException;
   durationMs: number;
+}
+
+const SIGXCPU_EXIT = 128 + 24;
+const SIGXFSZ_EXIT = 128 + 25;
+
+/** Which limits the outcome shows were hit (see RunResult.limitsHit). */
+export function limitsHit(timedOut: boolean, truncated: boolean, exitCode: number | null): LimitHit[] {
+  const hit: LimitHit[] = [];
+  if (timedOut) hit.push("timeout");
+  if (truncated) hit.push("output");
+  if (exitCode === SIGXCPU_EXIT) hit.push("cpu");
+  if (exitCode === SIGXFSZ_EXIT) hit.push("fileSize");
+  return hit;
 }
 
 export const truncationMarker = (cap: number) => `\n[warden: output truncated after ${cap} bytes]\n`;

@@ -81,6 +81,7 @@ describe.each(backends)("Sandbox contract: %s", (_name, make) => {
     const r = await run(["sleep", "60"], { limits: { timeoutMs: 300 } });
     expect(r.ok && r.value.timedOut).toBe(true);
     expect(r.ok && r.value.exitCode).toBe(null);
+    expect(r.ok && r.value.limitsHit).toEqual(["timeout"]);
   });
 
   it("kills the command when aborted", async () => {
@@ -104,6 +105,7 @@ describe.each(backends)("Sandbox contract: %s", (_name, make) => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value.truncated).toBe(true);
+    expect(r.value.limitsHit).toEqual(["output"]);
     expect(r.value.stdout.startsWith("\0".repeat(1024))).toBe(true);
     expect(r.value.stdout.slice(1024)).toContain("[warden: output truncated after 1024 bytes]");
   });

@@ -3,7 +3,7 @@
 // real backends. It isolates nothing and must never be wired outside tests.
 import { stat } from "node:fs/promises";
 import { err, ok, type Result, WardenError } from "../errors.js";
-import { truncationMarker } from "./runner.js";
+import { limitsHit, truncationMarker } from "./runner.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
 
 type Program = (args: string[], io: { stdin: string; out: (s: string) => void; errOut: (s: string) => void }) => number;
@@ -95,6 +95,7 @@ export class FakeSandbox implements Sandbox {
       stdout: chunks.out,
       stderr: chunks.err,
       durationMs: performance.now() - started,
+      limitsHit: limitsHit(timedOut, truncated, exitCode),
     });
     if (name === "sleep") {
       let cleanup = () => {};

@@ -59,6 +59,8 @@ export interface CommandSpec {
   signal?: AbortSignal;
 }
 
+export type LimitHit = "timeout" | "output" | "cpu" | "fileSize";
+
 export interface RunResult {
   /** The command's exit code; 128+N when it died from signal N; null when the sandbox was killed (timeout, abort). */
   exitCode: number | null;
@@ -69,6 +71,12 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /**
+   * Limits the command ran into, as far as the outcome shows it: "timeout", "output" (truncated), "cpu" (died of
+   * SIGXCPU, exit 152), "fileSize" (died of SIGXFSZ, exit 153). Best effort: memory and process limits surface as
+   * failed allocations or forks inside the command, not here.
+   */
+  limitsHit?: LimitHit[];
   /**
    * Sensitive workspace paths (e.g. ".git/hooks", ".bashrc") the command created: they did not exist, so they could
    * not be mounted read-only. The caller audits them (and may remove them) before anything on the host uses them.
