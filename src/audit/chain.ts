@@ -21,9 +21,17 @@ export interface ChainFields {
  * its canonical JSON text. Every field is JSON-quoted, so no two different events share an encoding.
  */
 export function encodeForHash(f: ChainFields): string {
-  return `[${f.seq},${JSON.stringify(f.ts)},${JSON.stringify(f.type)},${JSON.stringify(f.actor)},${
-    f.task === null ? "null" : JSON.stringify(f.task)
-  },${JSON.stringify(f.prevHash)},${f.dataText}]`;
+  return `[${f.seq},${quote(f.ts)},${quote(f.type)},${quote(f.actor)},${f.task === null ? "null" : quote(f.task)},${quote(
+    f.prevHash,
+  )},${f.dataText}]`;
+}
+
+// Printable ASCII without `"` and `\`: JSON.stringify would return it unchanged between quotes. Skipping the call
+// for such strings (nearly all of them) roughly halves the encoding cost of verify; the text is byte-identical.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+function quote(s: string): string {
+  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
 }
 
 export function hashEvent(f: ChainFields): string {
