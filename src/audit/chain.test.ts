@@ -17,9 +17,7 @@ describe("encodeForHash", () => {
     for (const s of tricky) {
       const f = { seq: 7, ts: s, type: s, actor: s, task: s, dataText: '{"k":1}', prevHash: s };
       expect(encodeForHash(f)).toBe(`[7,${[s, s, s, s, s].map((v) => JSON.stringify(v)).join(",")},{"k":1}]`);
-      expect(JSON.parse(encodeForHash(f))).toEqual(
-        [7, s, s, s, s, s, { k: 1 }].map((v) => (v === "lone \ud800" ? v : v)),
-      );
+      expect(JSON.parse(encodeForHash(f))).toEqual([7, s, s, s, s, s, { k: 1 }]);
     }
     expect(encodeForHash({ seq: 1, ts: "t", type: "a", actor: "b", task: null, dataText: "{}", prevHash: "0" })).toBe(
       '[1,"t","a","b",null,"0",{}]',
