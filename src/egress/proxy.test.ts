@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { startEgressProxy } from "./proxy.js";
 import { testEgress } from "./setup.fake.js";
-import { echoServer, recordingUpstream, selfSignedCert, tlsUpstream, type Upstream } from "./upstream.fake.js";
+import {
+  captureHello,
+  echoServer,
+  recordingUpstream,
+  selfSignedCert,
+  tlsUpstream,
+  type Upstream,
+} from "./upstream.fake.js";
 
 const TOKEN = "ghp_proxyTestValue0123456789abcdefABCDEF";
 let up: Upstream;
@@ -215,7 +222,7 @@ describe("egress proxy: CONNECT", () => {
     try {
       const tunnel = await connectVia(port, `api.test:${echo.port}`);
       expect(tunnel.status).toBe(200);
-      const hello = Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5]);
+      const hello = await captureHello("api.test");
       const echoed = new Promise<Buffer>((resolve) => tunnel.socket.once("data", resolve));
       tunnel.socket.write(hello);
       expect(await echoed).toEqual(hello);
@@ -229,12 +236,19 @@ describe("egress proxy: CONNECT", () => {
       await closed;
       expect(Buffer.concat(echo.received).toString()).not.toContain("SSH");
 
+      const fronted = await connectVia(port, `api.test:${echo.port}`);
+      const frontedClosed = new Promise<void>((resolve) => fronted.socket.once("close", () => resolve()));
+      fronted.socket.on("error", () => undefined);
+      fronted.socket.write(await captureHello("other.test"));
+      await frontedClosed;
+
       expect((await connectVia(port, `api.test:${up.port}`)).status).toBe(403);
       expect((await connectVia(port, `private.test:${echo.port}`)).status).toBe(403);
       expect((await connectVia(port, `[::ffff:127.0.0.1]:${echo.port}`)).status).toBe(403);
       expect((await connectVia(port, "api.test")).status).toBe(403);
       expect(t.events.filter((e) => e.type === "egress.denied").map((e) => e.reason)).toEqual([
         "tunnel traffic is not TLS",
+        "TLS server name other.test differs from the CONNECT host",
         `CONNECT to port ${up.port} is not allowed`,
         `private.test resolves to 10.0.0.7 (private address), not in egress.allowAddresses`,
         "::ffff:7f00:1 (IPv4-mapped IPv6 address), not in egress.allowAddresses",

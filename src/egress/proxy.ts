@@ -3,18 +3,18 @@
 // host:port, then an opaque TLS stream: no injection and no guard inside, see docs/egress.md). Listens on a unix
 // socket and/or 127.0.0.1; never on another interface. It never follows redirects: the client asks again, and that
 // request is checked again.
-import { timingSafeEqual } from "node:crypto";
 import { chmod, unlink } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { admit } from "./admit.js";
+import { authorized } from "./auth.js";
 import { auditSafely, type EgressDeps } from "./deps.js";
 import { performHop } from "./hop.js";
 import { type AgentPool, createAgentPool } from "./pool.js";
 import { isTextual } from "./send.js";
-import { parseConnectAuthority, parseUrl } from "./target.js";
+import { parseUrl } from "./target.js";
+import { handleConnect } from "./tunnel.js";
 
 export interface ProxyOptions {
   /** Listen on this unix socket path (the sandbox binds it in). */
@@ -105,19 +105,6 @@ function listen(server: Server, start: (cb: () => void) => void): Promise<void> 
       resolve();
     });
   });
-}
-
-function authorized(options: ProxyOptions, req: IncomingMessage): boolean {
-  if (options.token === undefined) return true;
-  const header = req.headers["proxy-authorization"] ?? "";
-  const [kind, value = ""] = header.split(" ", 2);
-  let presented = "";
-  if (kind?.toLowerCase() === "bearer") presented = value;
-  else if (kind?.toLowerCase() === "basic")
-    presented = Buffer.from(value, "base64").toString("utf8").split(":").slice(1).join(":");
-  const a = Buffer.from(presented);
-  const b = Buffer.from(options.token);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 async function handleHttp(
@@ -229,101 +216,4 @@ async function relayResponse(deps: EgressDeps, up: IncomingMessage, res: ServerR
   if (redact) res.write(stream.push(decoder.end()) + stream.end());
   res.end();
   auditSafely(deps, { type: "egress.response", via: "proxy", status: up.statusCode ?? 0, bytes, truncated: false });
-}
-
-async function handleConnect(
-  deps: EgressDeps,
-  options: ProxyOptions,
-  req: IncomingMessage,
-  client: Socket,
-  head: Buffer,
-): Promise<void> {
-  const refuse = (status: number, reason: string) => {
-    auditSafely(deps, { type: "egress.denied", via: "proxy", method: "CONNECT", reason: deps.scanner.redact(reason) });
-    client.end(
-      `HTTP/1.1 ${status} ${status === 407 ? "Proxy Authentication Required" : "Forbidden"}\r\nx-warden-egress: denied\r\ncontent-length: 0\r\n\r\n`,
-    );
-  };
-  if (!authorized(options, req)) return refuse(407, "proxy authentication required");
-  const target = parseConnectAuthority(req.url ?? "");
-  if (!target.ok) return refuse(403, target.reason);
-  const { host, port, ip } = target.value;
-  if (!deps.config.connectPorts.includes(port)) return refuse(403, `CONNECT to port ${port} is not allowed`);
-  const admitted = await admit({ via: "proxy", scheme: "https", host, port, method: "CONNECT", secrets: [] }, ip, deps);
-  if (!admitted.ok) return refuse(403, admitted.reason);
-  const upstream = connect({ host: admitted.value.address, port, timeout: deps.config.timeoutMs });
-  upstream.once("timeout", () => upstream.destroy(new Error("timeout")));
-  upstream.setNoDelay(true);
-  client.setNoDelay(true);
-  const connected = await new Promise<boolean>((resolve) => {
-    upstream.once("connect", () => {
-      upstream.setTimeout(0); // the timeout bounds connecting; an idle tunnel (long poll, websocket) may stay open
-      resolve(true);
-    });
-    upstream.once("error", () => resolve(false));
-  });
-  if (!connected) {
-    auditSafely(deps, {
-      type: "egress.error",
-      via: "proxy",
-      method: "CONNECT",
-      host,
-      port,
-      reason: "connection failed",
-    });
-    client.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
-    return;
-  }
-  const d = admitted.value.decision;
-  auditSafely(deps, {
-    type: "egress.allowed",
-    via: "proxy",
-    scheme: "https",
-    method: "CONNECT",
-    host,
-    port,
-    address: admitted.value.address,
-    reason: d.reason,
-    ...(d.rule ? { rule: d.rule } : {}),
-  });
-  client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-  const first = head.length > 0 ? head : await firstChunk(client);
-  // Only TLS goes through a tunnel: its first record is a handshake (0x16). Anything else is another protocol.
-  if (first === undefined || first[0] !== 0x16) {
-    auditSafely(deps, {
-      type: "egress.denied",
-      via: "proxy",
-      method: "CONNECT",
-      host,
-      port,
-      reason: "tunnel traffic is not TLS",
-    });
-    upstream.destroy();
-    client.destroy();
-    return;
-  }
-  upstream.write(first);
-  const closeBoth = () => {
-    upstream.destroy();
-    client.destroy();
-  };
-  upstream.on("error", closeBoth).on("close", closeBoth);
-  client.on("error", closeBoth).on("close", closeBoth);
-  upstream.pipe(client);
-  client.pipe(upstream);
-}
-
-function firstChunk(socket: Socket): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const done = (chunk?: Buffer) => {
-      socket.off("data", done);
-      socket.off("end", onEnd);
-      socket.pause();
-      resolve(chunk);
-    };
-    const onEnd = () => done(undefined);
-    socket.on("data", done);
-    socket.once("end", onEnd);
-    socket.resume();
-  });
 }

@@ -6,6 +6,8 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { createServer as createHttpsServer } from "node:https";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
+import { parseClientHello } from "./sni.js";
 
 export interface Recorded {
   readonly method: string;
@@ -120,4 +122,31 @@ export async function tlsUpstream(cert: { key: string; cert: string }): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The first bytes a real TLS client sends for `servername` (captured by a plain TCP server). */
+export async function captureHello(servername: string | undefined): Promise<Buffer> {
+  let resolveHello: (b: Buffer) => void = () => undefined;
+  const hello = new Promise<Buffer>((resolve) => {
+    resolveHello = resolve;
+  });
+  const sockets: Socket[] = [];
+  const server = createTcpServer((s) => {
+    sockets.push(s);
+    const chunks: Buffer[] = [];
+    s.on("data", (d: Buffer) => {
+      chunks.push(d);
+      const all = Buffer.concat(chunks);
+      if (parseClientHello(all).kind !== "incomplete") resolveHello(all);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const client = tlsConnect({ host: "127.0.0.1", port, ...(servername ? { servername } : {}) });
+  client.on("error", () => undefined);
+  const bytes = await hello;
+  client.destroy();
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((r) => server.close(() => r()));
+  return bytes;
 }
