@@ -161,7 +161,8 @@ function redaction(values) {
   return {
     corpus_mb: round(text.length / 1e6, 1),
     secrets: SECRETS,
-    patterns_per_secret: "raw, lower, UPPER, base64 x3 alignments, base64url, hex, HEX, URL/form encodings, JSON escape",
+    patterns_per_secret:
+      "raw, lower, UPPER, base64 x3 alignments, base64url, hex, HEX, URL/form encodings, JSON escape",
     redact_mb_per_s: ours.mb_per_s,
     redact_mb_per_cpu_s: ours.mb_per_cpu_s,
     stream_64k_chunks_mb_per_s: streamed.mb_per_s,
