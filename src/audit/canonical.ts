@@ -21,7 +21,7 @@ function encode(value: unknown, depth: number): string {
   if (value === null) return "null";
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value);
+      return quote(value);
     case "boolean":
       return value ? "true" : "false";
     case "number":
@@ -49,10 +49,19 @@ function encode(value: unknown, depth: number): string {
   for (const key of Object.keys(record).sort()) {
     const v = record[key];
     if (v === undefined) continue;
-    out += `${first ? "" : ","}${JSON.stringify(key)}:${encode(v, depth + 1)}`;
+    out += `${first ? "" : ","}${quote(key)}:${encode(v, depth + 1)}`;
     first = false;
   }
   return `${out}}`;
+}
+
+// Printable ASCII without `"` and `\`: JSON.stringify would return it unchanged between quotes. Skipping the call
+// for such strings (nearly all of them) roughly halves the encoding cost; the text is byte-identical.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify of a string, faster for the common plain case. */
+export function quote(s: string): string {
+  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
 }
 
 // One-shot crypto.hash (Node >= 20.12) is about 2.5x faster than createHash for short inputs; verify is bound by it.

@@ -24,3 +24,16 @@ describe("encodeForHash", () => {
     );
   });
 });
+
+describe("canonicalJson", () => {
+  it("sorts keys, drops undefined members, and quotes like JSON.stringify", async () => {
+    const { canonicalJson } = await import("./canonical.js");
+    const value = { b: ['q"', "\\", "\n", "ü"], a: { d: undefined, c: 1.5, 'k"ey': null }, e: [undefined, true] };
+    expect(canonicalJson(value)).toBe('{"a":{"c":1.5,"k\\"ey":null},"b":["q\\"","\\\\","\\n","ü"],"e":[null,true]}');
+    expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
+    expect(() => canonicalJson({ n: Number.POSITIVE_INFINITY })).toThrow(TypeError);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => canonicalJson(cycle)).toThrow(TypeError);
+  });
+});
