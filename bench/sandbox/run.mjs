@@ -106,15 +106,18 @@ const fullPlan = planned.value;
 const bareBwrapFullProfile = () =>
   new Promise((resolve, reject) => {
     const c = spawn(fullPlan.file, fullPlan.args, {
-      stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", ...fullPlan.fds.map(() => "pipe")],
       env: fullPlan.env,
       ...asUser,
     });
     c.stdout.resume();
     c.stderr.resume();
-    c.stdio[3].on("error", () => {});
-    c.stdio[3].end(fullPlan.fds[0]);
-    c.stdio[4].resume();
+    fullPlan.fds.forEach((fd, i) => {
+      const stream = c.stdio[i + 3];
+      stream.on("error", () => {});
+      if (fd === "status") stream.resume();
+      else stream.end(fd);
+    });
     c.on("error", reject);
     c.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`bwrap exited ${code}`))));
   });

@@ -43,6 +43,8 @@ interface Prepared {
   nodeDir?: string;
 }
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 const unavailable = (message: string, fix: string, cause?: unknown) =>
   new WardenError("SANDBOX_UNAVAILABLE", message, { fix }, { cause });
 
@@ -168,17 +170,25 @@ export class BwrapSandbox implements Sandbox {
       prlimitPath: this.#o.prlimitPath ?? "/usr/bin/prlimit",
       ...(proxy ? { bridge: { nodePath: node, source: BRIDGE_SOURCE } } : {}),
     });
+    const env = sandboxEnv({
+      workspace: pp.workspace,
+      inject: spec.env,
+      proxy: proxy !== undefined,
+      proxyToken: spec.net?.mode === "proxy" ? spec.net.token : undefined,
+    });
+    for (const [k, v] of Object.entries(env))
+      if (!ENV_NAME.test(k) || v.includes("\0"))
+        return err(new WardenError("BAD_REQUEST", `invalid environment variable ${JSON.stringify(k)}`));
+    // bubblewrap runs on the host before any isolation: it gets an EMPTY environment (an injected LD_PRELOAD or
+    // GCONV_PATH would otherwise run code outside the sandbox), and every option, the sandbox's environment
+    // included, reaches it through a pipe (--args), so no value shows in `ps` or /proc/PID/cmdline.
+    const options = [...args, "--clearenv", ...Object.entries(env).flatMap(([k, v]) => ["--setenv", k, v])];
     return ok({
       file: this.bwrapPath,
-      args: [...args, "--", ...inner],
-      env: sandboxEnv({
-        workspace: pp.workspace,
-        inject: spec.env,
-        proxy: proxy !== undefined,
-        proxyToken: spec.net?.mode === "proxy" ? spec.net.token : undefined,
-      }),
+      args: ["--args", "5", "--", ...inner],
+      env: {},
       ...(p.identity ? { uid: p.identity.uid, gid: p.identity.gid } : {}),
-      fds: [p.seccomp, "status"],
+      fds: [p.seccomp, "status", Buffer.from(options.map((o) => `${o}\0`).join(""))],
       limits,
       paths: pp,
     });

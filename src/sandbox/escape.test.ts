@@ -302,6 +302,19 @@ describe("escape suite: privileges", () => {
     expect(r.exitCode).not.toBe(0);
   });
 
+  it("bubblewrap itself gets no environment, and injected values never reach a command line", async () => {
+    const env = { API_TOKEN: "s3cr3t-v4lue", LD_PRELOAD: `${outside}/evil.so` };
+    const planned = await sandbox.plan({ argv: ["true"], workspace: ws, env });
+    expect(planned.ok).toBe(true);
+    if (!planned.ok) return;
+    expect(planned.value.env).toEqual({}); // bwrap runs on the host: an LD_PRELOAD there would escape
+    expect(planned.value.args.join(" ")).not.toContain("s3cr3t-v4lue");
+    const r = await sh('echo "$API_TOKEN"', { env: { API_TOKEN: "s3cr3t-v4lue" } });
+    expect(r.stdout).toBe("s3cr3t-v4lue\n");
+    const bad = await sandbox.run({ argv: ["true"], workspace: ws, env: { "A=B": "x" } });
+    expect(!bad.ok && bad.error.code).toBe("BAD_REQUEST");
+  });
+
   it("kill -9 -1 reaches only the sandbox's own processes", async () => {
     const r = await sh("sleep 100 & kill -9 -1; wait $!; echo status=$?");
     expect(r.stdout).toBe("status=137\n"); // the sandbox's own sleep was in reach and died
