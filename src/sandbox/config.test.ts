@@ -17,6 +17,11 @@ describe("sandboxConfigSchema", () => {
     expect(sandboxConfigSchema.safeParse({ backend: "none" }).success).toBe(false);
     expect(sandboxConfigSchema.safeParse({ backend: "none", allowUnsandboxed: true }).success).toBe(true);
   });
+  it("refuses a defaultProfile that is not defined", () => {
+    expect(sandboxConfigSchema.safeParse({ defaultProfile: "build" }).success).toBe(false);
+    expect(sandboxConfigSchema.safeParse({ defaultProfile: "build", profiles: { build: {} } }).success).toBe(true);
+  });
+
   it("resolves named profiles with their defaults and converts limits", () => {
     const c = sandboxConfigSchema.parse({ profiles: { build: { timeoutSec: 600, processes: 512 } } });
     const p = resolveProfile(c, "build");

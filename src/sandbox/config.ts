@@ -64,6 +64,10 @@ export const sandboxConfigSchema = z
   .refine((c) => c.backend !== "none" || c.allowUnsandboxed, {
     message: "sandbox.backend none runs commands unsandboxed: set sandbox.allowUnsandboxed: true to mean it",
     path: ["backend"],
+  })
+  .refine((c) => c.defaultProfile === "default" || c.profiles[c.defaultProfile] !== undefined, {
+    message: "sandbox.defaultProfile names a profile that sandbox.profiles does not define",
+    path: ["defaultProfile"],
   });
 
 export type SandboxConfig = z.output<typeof sandboxConfigSchema>;
