@@ -217,6 +217,9 @@ export function runProcess(plan: SpawnPlan, io: RunIo): Running {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      // A stdin stream outlives the command (e.g. `yes | warden sandbox exec -- true`): stop feeding a dead pipe.
+      if (io.stdin !== undefined && typeof io.stdin !== "string" && !(io.stdin instanceof Uint8Array) && child.stdin)
+        io.stdin.unpipe(child.stdin);
       io.signal?.removeEventListener("abort", onAbort);
       if (innerPid !== undefined && (timedOut || aborted)) await waitGone(innerPid);
       resolve({
