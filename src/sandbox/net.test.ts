@@ -1,4 +1,5 @@
 // --net proxy: the only way out is the egress proxy's unix socket, reached through the in-sandbox bridge.
+import { existsSync } from "node:fs";
 import { chmod, chown, mkdir } from "node:fs/promises";
 import http from "node:http";
 import { join } from "node:path";
@@ -6,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { BwrapSandbox } from "./bwrap.js";
 import { DEFAULT_PROFILE, profileLimits } from "./config.js";
+
+const hasCurl = existsSync("/usr/bin/curl");
 
 describe("network proxy mode", () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -37,7 +40,21 @@ describe("network proxy mode", () => {
     await dir[Symbol.asyncDispose]();
   });
 
-  it("routes HTTP_PROXY traffic through the bridge to the unix socket", async () => {
+  it("the bridge on 127.0.0.1:3128 forwards raw bytes to the unix socket (bash, no HTTP client needed)", async () => {
+    const r = await sandbox.run({
+      argv: [
+        "bash",
+        "-c",
+        'exec 3<>/dev/tcp/127.0.0.1/3128; printf "GET http://example.test/raw HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3',
+      ],
+      workspace: ws,
+      net: { mode: "proxy", socketPath },
+    });
+    expect(r.ok && r.value.stdout).toContain("via proxy");
+    expect(seen).toContain("GET http://example.test/raw");
+  });
+
+  it.skipIf(!hasCurl)("routes HTTP_PROXY traffic through the bridge to the unix socket", async () => {
     const r = await sandbox.run({
       argv: ["curl", "-sS", "-m", "10", "http://example.test/hello"],
       workspace: ws,
@@ -47,7 +64,7 @@ describe("network proxy mode", () => {
     expect(seen).toContain("GET http://example.test/hello");
   });
 
-  it("hands the proxy token to HTTP clients as proxy credentials", async () => {
+  it.skipIf(!hasCurl)("hands the proxy token to HTTP clients as proxy credentials", async () => {
     const r = await sandbox.run({
       argv: ["curl", "-sS", "-m", "10", "http://example.test/auth"],
       workspace: ws,
