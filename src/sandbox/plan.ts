@@ -4,7 +4,7 @@
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
-import { SENSITIVE_WORKSPACE_PATHS } from "./profile.js";
+import { SENSITIVE_PARENTS, SENSITIVE_WORKSPACE_PATHS } from "./profile.js";
 
 const refuse = (message: string, fix: string, data?: Record<string, unknown>) =>
   err(new WardenError("SANDBOX_UNAVAILABLE", message, { fix, ...(data ? { data } : {}) }));
@@ -30,6 +30,8 @@ export interface PlannedPaths {
   workspace: string;
   cwd: string;
   readOnlyInWorkspace: string[];
+  /** Folders holding sensitive paths, bound read-write onto themselves so they cannot be renamed away. */
+  pinnedInWorkspace: string[];
   /** Sensitive workspace paths (relative) that did not exist before the command: checked again after it. */
   absentSensitive: string[];
   grants: { path: string; write: boolean }[];
@@ -70,6 +72,13 @@ export async function planPaths(input: {
     return st && !st.isSymbolicLink() && real(p) === p ? p : undefined;
   });
   const readOnlyInWorkspace = sensitive.filter((p): p is string => p !== undefined);
+  // A read-only mount inside .git does not stop `mv .git .git-old && mkdir .git && write .git/config`: renaming the
+  // parent takes the mounts with it. A mount point cannot be renamed, so .git itself becomes one (still writable, so
+  // commits work); the workspace root is already one, which pins the top-level files.
+  const pinnedInWorkspace = SENSITIVE_PARENTS.map((rel) => resolve(ws, rel)).filter((p) => {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    return st?.isDirectory() === true && real(p) === p;
+  });
 
   const grants: { path: string; write: boolean }[] = [];
   for (const g of input.paths ?? []) {
@@ -96,6 +105,7 @@ export async function planPaths(input: {
     workspace: ws,
     cwd,
     readOnlyInWorkspace,
+    pinnedInWorkspace,
     absentSensitive,
     grants,
     ...(proxySocket ? { proxySocket } : {}),

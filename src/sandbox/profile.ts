@@ -52,6 +52,9 @@ export const SENSITIVE_WORKSPACE_PATHS = [
   ".npmrc",
 ] as const;
 
+/** Workspace folders that contain sensitive paths below the top level: pinned (see plan.ts). */
+export const SENSITIVE_PARENTS = [".git"] as const;
+
 export const PROXY_SOCKET_IN_SANDBOX = "/run/warden/egress.sock";
 export const PROXY_PORT_IN_SANDBOX = 3128;
 export const SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -67,6 +70,8 @@ export interface BwrapPlan {
   etcBinds: readonly string[];
   /** Real paths inside the workspace to re-mount read-only. */
   readOnlyInWorkspace: readonly string[];
+  /** Folders bound onto themselves (read-write) before the read-only mounts, so they cannot be renamed. */
+  pinnedInWorkspace?: readonly string[];
   /** Extra host paths (real paths). */
   grants: readonly { path: string; write: boolean }[];
   limits: Limits;
@@ -108,6 +113,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   a.push("--dir", "/var", "--symlink", "../tmp", "/var/tmp");
   for (const d of plan.helperDirs ?? []) a.push("--ro-bind", d, d);
   a.push("--bind", plan.workspace, plan.workspace);
+  for (const p of plan.pinnedInWorkspace ?? []) a.push("--bind", p, p);
   for (const p of plan.readOnlyInWorkspace) a.push("--ro-bind", p, p);
   for (const g of plan.grants) a.push(g.write ? "--bind" : "--ro-bind", g.path, g.path);
   if (plan.proxySocket) a.push("--dir", "/run/warden", "--bind", plan.proxySocket, PROXY_SOCKET_IN_SANDBOX);
