@@ -37,6 +37,8 @@ export const ETC_SYNTHETIC = ["passwd", "group", "hosts", "hostname", "resolv.co
 export const SENSITIVE_WORKSPACE_PATHS = [
   ".git/hooks",
   ".git/config",
+  ".git/config.worktree",
+  ".git/modules", // submodules keep their own config and hooks here
   ".bashrc",
   ".bash_profile",
   ".bash_login",
