@@ -1,6 +1,8 @@
 // The `none` backend: runs the command WITHOUT isolation (clean environment, limits via prlimit, wall timeout,
 // process-group kill). Only an explicit `sandbox.backend: none` with `allowUnsandboxed: true` selects it; doctor and
 // the security audit flag it in red. It must never be chosen as a fallback when bwrap fails.
+// Without a pid namespace, a process that detaches itself (setsid) can outlive the command: one more reason it is
+// not a sandbox.
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
