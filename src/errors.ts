@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   SECRET_STORE_FAILED: { exit: 1, http: 500 },
   AUDIT_CORRUPT: { exit: 1, http: 500 },
   CONFLICT: { exit: 1, http: 409 },
+  MODEL_FAILED: { exit: 1, http: 502 },
   TIMEOUT: { exit: 1, http: 504 },
   INTERRUPTED: { exit: 1, http: 503 },
   INTERNAL: { exit: 1, http: 500 },
