@@ -1,0 +1,14 @@
+// Public API of the tasks domain: the persisted tasks, their workspaces and transcripts.
+export { TASKS_MIGRATIONS } from "./schema.js";
+export { type CreateTaskInput, type NewMessage, Tasks, type TasksDeps } from "./tasks.js";
+export {
+  FINAL_STATES,
+  isFinal,
+  TASK_STATES,
+  type Task,
+  type TaskBudget,
+  type TaskState,
+  type TaskUsage,
+  type TranscriptEntry,
+} from "./types.js";
+export { createWorkspace, TASK_ID_PATTERN, type WorkspaceOwner } from "./workspace.js";

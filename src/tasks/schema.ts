@@ -1,0 +1,43 @@
+// Migrations of the tasks domain: the tasks table and their transcripts. Never edit a released migration; add one.
+import type { Migration } from "../store/index.js";
+
+export const TASKS_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "tasks and transcripts",
+    sql: `
+      CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        parent_id TEXT REFERENCES tasks(id),
+        principal TEXT NOT NULL CHECK (principal IN ('owner','paired','schedule')),
+        agent TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN
+          ('queued','running','waiting_approval','done','failed','cancelled','interrupted')),
+        prompt TEXT NOT NULL,
+        workspace TEXT NOT NULL,
+        taint TEXT NOT NULL CHECK (taint IN ('trusted','untrusted')),
+        budget_steps INTEGER,
+        budget_tokens INTEGER,
+        budget_wall_ms INTEGER,
+        used_steps INTEGER NOT NULL DEFAULT 0,
+        used_tokens INTEGER NOT NULL DEFAULT 0,
+        used_wall_ms INTEGER NOT NULL DEFAULT 0,
+        result TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX tasks_state ON tasks(state);
+      CREATE INDEX tasks_parent ON tasks(parent_id);
+      CREATE TABLE task_messages (
+        task_id TEXT NOT NULL REFERENCES tasks(id),
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('system','user','assistant','tool')),
+        content TEXT NOT NULL,
+        tool_calls TEXT,
+        tool_call_id TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (task_id, seq)
+      );
+    `,
+  },
+];
