@@ -1,12 +1,14 @@
 // The shape of warden.yaml: every key, its type, its default. Strict objects everywhere, so a typo is an error and
 // not a silently ignored setting. The same schema yields the JSON Schema for editors (`warden config schema`).
 import { z } from "zod";
-import { approvalsConfigSchema } from "../approvals/index.js";
-import { auditConfigSchema } from "../audit/index.js";
-import { egressConfigSchema } from "../egress/index.js";
-import { policyConfigSchema } from "../policy/index.js";
-import { sandboxConfigSchema } from "../sandbox/index.js";
-import { secretsConfigSchema } from "../secrets/index.js";
+// Each domain's config.ts is its public config entry: importing it (not the domain's index.ts) keeps reading
+// warden.yaml from loading every domain's code, which commands like `status` and `doctor` never need.
+import { approvalsConfigSchema } from "../approvals/config.js";
+import { auditConfigSchema } from "../audit/config.js";
+import { egressConfigSchema } from "../egress/config.js";
+import { policyConfigSchema } from "../policy/config.js";
+import { sandboxConfigSchema } from "../sandbox/config.js";
+import { secretsConfigSchema } from "../secrets/config.js";
 
 /** A reference to a secret held by the host; the value itself never appears in config. */
 export const secretHandle = z

@@ -40,7 +40,11 @@ export interface RunningDaemon {
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const { paths, config, log, signal } = options;
   const undo: Array<() => void | Promise<void>> = [];
-  const checkpoint = () => {
+  // Milliseconds since start-up began at the end of each step: logged with "daemon ready" (and read by bench/startup).
+  const began = performance.now();
+  const timings: Record<string, number> = {};
+  const checkpoint = (step?: string) => {
+    if (step) timings[step] = Math.round((performance.now() - began) * 10) / 10;
     if (signal.aborted) throw new WardenError("INTERRUPTED", "start-up interrupted by a signal; nothing was changed");
   };
   const unwind = async () => {
@@ -60,11 +64,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       throw new WardenError("HOME_INVALID", `${p.path} ${p.problem}`, { file: p.path, fix: p.fix, data: { problems } });
     }
     const token = readToken(paths);
-    checkpoint();
+    checkpoint("home");
 
     const lock = acquireLock(paths);
     undo.push(() => lock.release());
-    checkpoint();
+    checkpoint("lock");
 
     const store: Store = SqliteStore.open(paths.database, { durability: config.store.durability });
     undo.push(() => store.close());
@@ -72,7 +76,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const previous = runs.begin(process.pid, options.version);
     undo.push(() => runs.end());
     if (previous && !previous.clean) log.warn({ previous }, "the previous daemon run did not stop cleanly");
-    checkpoint();
+    checkpoint("store");
 
     const events = new EventBus();
     const services: Services = await startServices({
@@ -84,6 +88,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       hostEnv: options.hostEnv,
       events,
       onClose: (step) => undo.push(step),
+      checkpoint,
     });
     options.onCredential((e) => {
       void services.audit.append({ type: "secret.detected", actor: "warden", data: { ...e } });
@@ -133,7 +138,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       onError: (e, where) => log.error({ err: e, where }, "control plane handler failed"),
     });
     undo.push(() => gateway.close());
-    checkpoint();
+    checkpoint("gateway");
 
     lock.publish({
       pid: process.pid,
@@ -141,8 +146,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       url: gateway.url,
       startedAt: startedAt.toISOString(),
       version: options.version,
+      egress: { socketPath: services.egress.socketPath, token: services.egress.token },
     });
-    log.info({ url: gateway.url, home: paths.root }, "daemon ready");
+    log.info(
+      { url: gateway.url, home: paths.root, timings, uptimeMs: Math.round(process.uptime() * 1000) },
+      "daemon ready",
+    );
     events.publish("daemon.ready", { url: gateway.url });
     return { url: gateway.url, port: gateway.port, stopped, stop };
   } catch (e) {

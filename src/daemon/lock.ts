@@ -12,6 +12,8 @@ export interface PidInfo {
   url?: string;
   startedAt: string;
   version: string;
+  /** The egress proxy's socket and token, for `warden sandbox exec --net proxy` (this file is 0600 in a 0700 home). */
+  egress?: { socketPath: string; token: string };
 }
 
 export interface DaemonLock {

@@ -12,12 +12,15 @@ import { createNodeResolver, type PolicyWatcher, watchPolicyDir } from "../polic
 import { fileSecretStore, type SecretRedactor, type SecretStore, spawnRunner, syncRedactor } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
 
+import { type DaemonEgress, startDaemonEgress } from "./egress.js";
+
 export interface Services {
   audit: AuditLog;
   executions: ExecutionJournal;
   policy: PolicyWatcher;
   approvals: Approvals;
   secrets: SecretStore;
+  egress: DaemonEgress;
   routes: Route[];
 }
 
@@ -29,6 +32,8 @@ export interface ServiceDeps {
   redactor: SecretRedactor;
   hostEnv: Readonly<Record<string, string | undefined>>;
   events: EventBus;
+  /** Marks the end of a start-up step (for the timings in the "ready" log line); throws if start-up was aborted. */
+  checkpoint(step: string): void;
   /** Register a teardown step; steps run in reverse order. */
   onClose(step: () => void | Promise<void>): void;
 }
@@ -45,6 +50,7 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
   });
   const known = await syncRedactor(deps.redactor, secrets);
   log.info({ secrets: known }, "secret values registered with the redactor");
+  deps.checkpoint("secrets");
 
   const audit = AuditLog.open(deps.store, { redactor: deps.redactor });
   deps.onClose(() => audit.close());
@@ -56,6 +62,8 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
       events.publish("audit.broken", { ...verdict });
     }
   }
+
+  deps.checkpoint("audit");
 
   // Every committed event also goes out on the event stream (`warden audit tail -f`, the web UI).
   deps.onClose(audit.follow((event) => events.publish("audit.event", { ...event })));
@@ -88,6 +96,7 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
   deps.onClose(() => policy.value.close());
   const current = policy.value.current();
   await audit.append({ type: "policy.changed", actor: "warden", data: { version: current.version, loaded: true } });
+  deps.checkpoint("policy");
 
   const approvals = ApprovalQueue.open({
     store: deps.store,
@@ -96,6 +105,11 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
     emit: (event) => events.publish(event.type, { ...event }),
   });
   deps.onClose(() => approvals.close());
+  deps.checkpoint("approvals");
+
+  const egress = await startDaemonEgress({ config, policy: policy.value, audit, redactor: deps.redactor, secrets });
+  deps.onClose(() => egress.close());
+  deps.checkpoint("egress");
 
   return {
     audit,
@@ -103,6 +117,7 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
     policy: policy.value,
     approvals,
     secrets,
+    egress,
     routes: [
       ...auditRoutes(audit, executions),
       ...approvalRoutes({ approvals }),

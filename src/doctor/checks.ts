@@ -55,16 +55,30 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   results.push(attempt("token", () => `${readToken(paths).length}-character token in ${paths.token}`));
   results.push(attempt("database", () => checkDatabase(paths)));
 
-  const sandbox = await probeSandbox(options.bwrapPath ? { bwrapPath: options.bwrapPath } : {});
-  results.push(
-    sandbox.ok
-      ? { id: "sandbox", status: "ok", detail: `bubblewrap ${sandbox.value.version} started a sandbox` }
-      : { id: "sandbox", status: "fail", detail: sandbox.error.message, fix: sandbox.error.details.fix },
-  );
+  results.push(await checkSandbox(config, options));
 
   results.push(config ? await checkPort(paths, config) : skipped("port", "config is invalid"));
   results.push(config ? await checkModel(config) : skipped("model", "config is invalid"));
   return results;
+}
+
+async function checkSandbox(config: Config | undefined, options: DoctorOptions): Promise<CheckResult> {
+  if (config?.sandbox.backend === "none") {
+    return {
+      id: "sandbox",
+      status: "fail",
+      detail: "SANDBOX DISABLED (sandbox.backend: none): commands run directly on this machine",
+      fix: "set sandbox.backend: bwrap in warden.yaml",
+    };
+  }
+  // Probe exactly as real runs start: same bwrap binary, and as the unprivileged uid when Warden runs as root.
+  const bwrapPath = options.bwrapPath ?? config?.sandbox.bwrapPath;
+  const runAs =
+    options.uid === 0 && config ? { uid: config.sandbox.runAsUid, gid: config.sandbox.runAsGid } : undefined;
+  const probe = await probeSandbox({ ...(bwrapPath ? { bwrapPath } : {}), ...(runAs ? { runAs } : {}) });
+  if (!probe.ok) return { id: "sandbox", status: "fail", detail: probe.error.message, fix: probe.error.details.fix };
+  const as = runAs ? ` as uid ${runAs.uid}` : "";
+  return { id: "sandbox", status: "ok", detail: `bubblewrap ${probe.value.version} started a sandbox${as}` };
 }
 
 function checkNode(version: string): CheckResult {

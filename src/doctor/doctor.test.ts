@@ -27,6 +27,19 @@ describe("runDoctor", () => {
     expect(sandbox.fix).toMatch(/bubblewrap/);
   });
 
+  it("flags a disabled sandbox as a failure", async () => {
+    await using dir = await tempDir();
+    const paths = await freshHome(
+      dir.path,
+      "gateway:\n  port: 0\nsandbox:\n  backend: none\n  allowUnsandboxed: true\n",
+    );
+    const results = await runDoctor({ paths, uid: process.getuid!(), nodeVersion: "v20.1.0" });
+    expect(results.find((r) => r.id === "sandbox")).toMatchObject({
+      status: "fail",
+      detail: expect.stringMatching(/DISABLED/),
+    });
+  });
+
   it("fails an old Node and a model server that does not answer; passes one that does", async () => {
     await using dir = await tempDir();
     const server = createServer((req, res) => {

@@ -32,6 +32,12 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
       const { createSandbox, sandboxExec } = await import("../../sandbox/index.js");
       const paths = homePaths(ctx.homeRoot);
       const config = loadConfigFile(paths.config);
+      // --net proxy goes through the running daemon's egress proxy, which decides every connection by policy.
+      let proxy: { socketPath: string; token: string } | undefined;
+      if (opts.net === "proxy") {
+        const { lockHeld, readPidFile } = await import("../../daemon/index.js");
+        proxy = lockHeld(paths) ? readPidFile(paths)?.egress : undefined;
+      }
       const created = createSandbox(config.sandbox, { forbiddenPaths: [paths.root] });
       if (!created.ok) throw created.error;
       const abort = new AbortController();
@@ -48,6 +54,7 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
           ...(opts.profile ? { profile: opts.profile } : {}),
           ...(timeoutSec !== undefined ? { timeoutSec } : {}),
           net: opts.net,
+          ...(proxy ? { proxySocket: proxy.socketPath, proxyToken: proxy.token } : {}),
           stdout: ctx.stdout,
           stderr: ctx.stderr,
           signal: abort.signal,

@@ -1,0 +1,77 @@
+// The daemon's egress proxy: the only way out of a sandbox that policy grants network to. It listens on a unix socket
+// outside Warden's 0700 home (the sandbox runs as an unprivileged uid that must reach it), in a private folder, with a
+// random token every client must present. Each connection is decided by the policy as an action
+// {tool: "egress", method, url}; with no rule for it, the answer is deny.
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AuditSink } from "../audit/index.js";
+import type { Config } from "../config/index.js";
+import { type EgressProxy, type EgressQuery, startEgressProxy, systemResolver } from "../egress/index.js";
+import type { Action, PolicyWatcher } from "../policy/index.js";
+import { type SecretRedactor, type SecretStore, secretAccess } from "../secrets/index.js";
+
+export interface DaemonEgress {
+  socketPath: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+export interface EgressWiring {
+  config: Config;
+  policy: PolicyWatcher;
+  audit: AuditSink;
+  redactor: SecretRedactor;
+  secrets: SecretStore;
+}
+
+/** The policy's view of one proxied request. Exported for tests: it is the whole contract with the policy. */
+export function egressAction(q: EgressQuery): Action {
+  const host = q.host.includes(":") ? `[${q.host}]` : q.host;
+  return {
+    tool: "egress",
+    method: q.method ?? "CONNECT",
+    url: `${q.scheme}://${host}:${q.port}${q.path ?? "/"}`,
+    secrets: [...q.secrets],
+    principal: "owner",
+  } as Action;
+}
+
+export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> {
+  // 0711: the sandbox uid may reach the socket by its exact name but cannot list the folder.
+  const dir = mkdtempSync(join(tmpdir(), "warden-egress-"));
+  chmodSync(dir, 0o711);
+  const socketPath = join(dir, "egress.sock");
+  const token = randomBytes(24).toString("base64url");
+  let proxy: EgressProxy;
+  try {
+    proxy = await startEgressProxy(
+      {
+        decide: (q) => {
+          const d = w.policy.decide(egressAction(q));
+          return { verdict: d.effect, reason: d.reason, ...(d.rule ? { rule: d.rule } : {}) };
+        },
+        resolver: systemResolver(),
+        scanner: w.redactor,
+        secrets: secretAccess(w.secrets, w.config.secrets.bindings),
+        config: w.config.egress,
+        audit: (e) => {
+          void w.audit.append({ type: e.type, actor: "warden", data: { ...e } });
+        },
+      },
+      { socketPath, socketMode: 0o666, token },
+    );
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    socketPath,
+    token,
+    async close() {
+      await proxy.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
