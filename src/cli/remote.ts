@@ -1,6 +1,6 @@
 // Reaching the running daemon from a CLI command: its address from the pid file, the token from the home. A daemon
 // that is not running is NOT_RUNNING with the command that starts it.
-import { lockHeld, readPidFile } from "../daemon/index.js";
+import { lockHeld, readPidFile } from "../daemon/locate.js";
 import { WardenError } from "../errors.js";
 import { GatewayClient } from "../gateway/index.js";
 import { homePaths, readToken } from "../home/index.js";

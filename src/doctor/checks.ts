@@ -2,7 +2,7 @@
 // failure. A check never changes anything. The sandbox check really starts a sandbox; the port check really binds.
 import { createServer } from "node:net";
 import { type Config, loadConfigFile } from "../config/index.js";
-import { lockHeld, readPidFile } from "../daemon/index.js";
+import { lockHeld, readPidFile } from "../daemon/locate.js";
 import { toWardenError } from "../errors.js";
 import { checkHome, type HomePaths, readToken } from "../home/index.js";
 import { probeSandbox } from "../sandbox/index.js";

@@ -3,15 +3,8 @@
 // "not running" from "not answering".
 import type { Command } from "commander";
 import { loadConfigFile } from "../../config/index.js";
-import {
-  lockHeld,
-  type PidInfo,
-  processAlive,
-  readPidFile,
-  runForeground,
-  type StatusBody,
-  spawnDaemon,
-} from "../../daemon/index.js";
+import type { StatusBody } from "../../daemon/index.js";
+import { lockHeld, type PidInfo, processAlive, readPidFile } from "../../daemon/locate.js";
 import { WardenError } from "../../errors.js";
 import { GatewayClient } from "../../gateway/index.js";
 import { checkHome, type HomePaths, homePaths, readToken } from "../../home/index.js";
@@ -24,6 +17,8 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     .option("--foreground", "run in this terminal, logging JSON lines to stdout, until SIGTERM/SIGINT or `warden stop`")
     .action(async (opts: { foreground?: boolean }) => {
       const paths = homePaths(ctx.homeRoot);
+      // The daemon's code is loaded only by the commands that run it.
+      const { runForeground, spawnDaemon } = await import("../../daemon/index.js");
       if (opts.foreground) {
         await runForeground({
           paths,

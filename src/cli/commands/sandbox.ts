@@ -35,7 +35,7 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
       // --net proxy goes through the running daemon's egress proxy, which decides every connection by policy.
       let proxy: { socketPath: string; token: string } | undefined;
       if (opts.net === "proxy") {
-        const { lockHeld, readPidFile } = await import("../../daemon/index.js");
+        const { lockHeld, readPidFile } = await import("../../daemon/locate.js");
         proxy = lockHeld(paths) ? readPidFile(paths)?.egress : undefined;
       }
       const created = createSandbox(config.sandbox, { forbiddenPaths: [paths.root] });
