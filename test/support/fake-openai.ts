@@ -186,7 +186,8 @@ async function streamReply(res: ServerResponse, reply: FakeReply, chunks: unknow
       res.socket?.destroy();
       return;
     }
-    res.write(`data: ${JSON.stringify(c)}\n\n`);
+    // each chunk leaves before the next step, so a stall or a cut happens after what was sent really arrived
+    await new Promise<void>((resolve) => res.write(`data: ${JSON.stringify(c)}\n\n`, () => resolve()));
     sent++;
   }
   res.end("data: [DONE]\n\n");

@@ -1,0 +1,198 @@
+// Joins the chunks of a streamed chat completion into one ChatResponse: content deltas, tool calls joined from
+// `delta.tool_calls[]` fragments by index (and by id, for servers that reuse one index), usage, finish reason.
+// Every chunk is untrusted input and is checked with zod first. Also gates the streamed text so that text which turns
+// out to be a tool call is never shown as an answer. Pure: no I/O; never throws (a bad chunk is an error value).
+import { z } from "zod";
+import { err, ok, type Result, WardenError } from "../errors.js";
+import { mayBeTextToolCall, recoverToolCallsFromText } from "./text-tool-calls.js";
+import type { ChatResponse, ToolCall } from "./types.js";
+
+const Fragment = z.object({
+  index: z.number().int().nonnegative().nullish(),
+  id: z.string().nullish(),
+  function: z
+    .object({
+      name: z.string().nullish(),
+      // llama.cpp and some proxies have sent an object here instead of text
+      arguments: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish(),
+    })
+    .nullish(),
+});
+
+const Chunk = z.object({
+  choices: z
+    .array(
+      z.object({
+        index: z.number().nullish(),
+        delta: z.object({ content: z.string().nullish(), tool_calls: z.array(Fragment).nullish() }).nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish(),
+});
+
+type Fragment = z.infer<typeof Fragment>;
+interface PartialCall {
+  id: string;
+  name: string;
+  args: string;
+}
+
+const TAG = "<tool_call>";
+
+/** Streams visible text to `onText`, holding back whatever may be a tool call written as text. */
+class TextGate {
+  private emitted = "";
+  private mode: "undecided" | "live" | "held" = "undecided";
+  constructor(
+    private readonly onText: ((delta: string) => void) | undefined,
+    private readonly gated: boolean,
+  ) {}
+
+  update(content: string): void {
+    if (!this.onText) return;
+    if (!this.gated) {
+      this.emitUpTo(content, content.length);
+      return;
+    }
+    if (this.mode === "undecided" && content.trim() !== "") this.mode = mayBeTextToolCall(content) ? "held" : "live";
+    if (this.mode !== "live") return;
+    const tag = content.indexOf(TAG);
+    if (tag >= 0) {
+      this.emitUpTo(content, tag);
+      return;
+    }
+    let keep = 0; // a tail that could be the start of the tag waits for the next delta
+    for (let n = Math.min(TAG.length - 1, content.length); n > 0; n--) {
+      if (content.endsWith(TAG.slice(0, n))) {
+        keep = n;
+        break;
+      }
+    }
+    this.emitUpTo(content, content.length - keep);
+  }
+
+  finish(finalContent: string): void {
+    if (this.onText && finalContent.startsWith(this.emitted)) this.emitUpTo(finalContent, finalContent.length);
+  }
+
+  private emitUpTo(content: string, end: number): void {
+    if (end <= this.emitted.length) return;
+    const delta = content.slice(this.emitted.length, end);
+    this.emitted = content.slice(0, end);
+    this.onText?.(delta);
+  }
+}
+
+const FINISH: Record<string, ChatResponse["finishReason"]> = {
+  stop: "stop",
+  tool_calls: "tool_calls",
+  function_call: "tool_calls",
+  length: "length",
+};
+
+export class StreamAssembler {
+  private content = "";
+  private readonly calls: PartialCall[] = [];
+  private readonly byIndex = new Map<number, PartialCall>();
+  private finish: string | undefined;
+  private usage: { promptTokens: number; completionTokens: number } | undefined;
+  private readonly gate: TextGate;
+
+  constructor(
+    private readonly offeredTools: readonly string[],
+    onText?: (delta: string) => void,
+  ) {
+    this.gate = new TextGate(onText, offeredTools.length > 0);
+  }
+
+  /** Takes one parsed SSE data object. */
+  push(raw: unknown): Result<void, WardenError> {
+    const parsed = Chunk.safeParse(raw);
+    if (!parsed.success) {
+      return err(
+        new WardenError("MODEL_FAILED", "the model server sent a malformed stream chunk", {
+          data: { issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`) },
+        }),
+      );
+    }
+    const chunk = parsed.data;
+    if (chunk.usage) {
+      this.usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+    }
+    const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
+    if (!choice) return ok(undefined);
+    if (choice.delta?.content) {
+      this.content += choice.delta.content;
+      this.gate.update(this.content);
+    }
+    for (const f of choice.delta?.tool_calls ?? []) this.addFragment(f);
+    if (choice.finish_reason) this.finish = choice.finish_reason;
+    return ok(undefined);
+  }
+
+  private addFragment(f: Fragment): void {
+    const index = f.index ?? (f.id ? this.calls.length : Math.max(this.calls.length - 1, 0));
+    let call = this.byIndex.get(index);
+    // Ollama-like servers send each whole call at index 0: a new id at a known index is a new call
+    if (call && f.id && call.id && f.id !== call.id) call = undefined;
+    if (!call) {
+      call = { id: "", name: "", args: "" };
+      this.calls.push(call);
+      this.byIndex.set(index, call);
+    }
+    if (f.id && !call.id) call.id = f.id;
+    if (f.function?.name && !call.name) call.name = f.function.name;
+    const args = f.function?.arguments;
+    if (typeof args === "string") call.args += args;
+    else if (args) call.args = JSON.stringify(args);
+  }
+
+  /** The joined response; an error when the stream ended before the model finished. */
+  result(promptChars: number): Result<ChatResponse, WardenError> {
+    if (this.finish === undefined) {
+      return err(
+        new WardenError("MODEL_FAILED", "the model server ended the stream before the answer was complete", {
+          data: { receivedChars: this.content.length, toolCalls: this.calls.length },
+        }),
+      );
+    }
+    const seen = new Set<string>();
+    let toolCalls: ToolCall[] = this.calls
+      .filter((c) => c.name !== "" || c.args !== "")
+      .map((c, i) => {
+        let id = c.id || `call_${i}`;
+        while (seen.has(id)) id = `${id}_${i}`;
+        seen.add(id);
+        return { id, name: c.name, arguments: c.args };
+      });
+    let content = this.content;
+    let fromText = false;
+    if (toolCalls.length === 0) {
+      const recovered = recoverToolCallsFromText(content, this.offeredTools);
+      if (recovered.calls.length > 0) {
+        toolCalls = recovered.calls;
+        content = recovered.rest;
+        fromText = true;
+      }
+    }
+    this.gate.finish(content);
+    let finishReason = FINISH[this.finish] ?? "other";
+    if (toolCalls.length > 0 && finishReason !== "length") finishReason = "tool_calls";
+    if (toolCalls.length === 0 && finishReason === "tool_calls") finishReason = "other"; // said so, sent none
+    const estimated = this.usage === undefined;
+    const usage = this.usage ?? {
+      promptTokens: Math.ceil(promptChars / 4),
+      completionTokens: Math.ceil((this.content.length + this.calls.reduce((n, c) => n + c.args.length, 0)) / 4),
+    };
+    return ok({
+      content,
+      toolCalls,
+      usage,
+      finishReason,
+      ...(estimated ? { usageEstimated: true } : {}),
+      ...(fromText ? { toolCallsFromText: true } : {}),
+    });
+  }
+}
