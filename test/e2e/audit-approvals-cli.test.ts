@@ -79,4 +79,50 @@ describe("approvals and audit through the CLI", () => {
     await audit.close();
     store.close();
   });
+
+  it("approve --scope always proposes a rule; accept writes it to the policy after a check, and it applies", async () => {
+    await using dir = await tempDir();
+    const home = join(dir.path, "home");
+    await runWarden(["init"], home);
+    const { writeFileSync, readFileSync, existsSync } = await import("node:fs");
+    writeFileSync(join(home, "warden.yaml"), "gateway:\n  port: 0\n");
+    homes.push(home);
+    expect((await runWarden(["start"], home)).code).toBe(0);
+
+    const store = SqliteStore.open(join(home, "state.db"));
+    const audit = AuditLog.open(store);
+    const queue = Approvals.open({ store, audit });
+    const action = { tool: "exec", argv: ["make", "test"] };
+    const asked = queue.request({
+      task: "t2",
+      action,
+      decision: { effect: "ask", rule: "other-commands", reason: "r" },
+    });
+    expect((await runWarden(["approve", asked.id, "--scope", "always"], home)).code).toBe(0);
+
+    const rules = JSON.parse((await runWarden(["approvals", "rules", "--json"], home)).stdout) as {
+      id: string;
+      diff: string;
+      rule: { id: string };
+    }[];
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.diff).toContain("make");
+    const file = join(home, "policy", "90-accepted.yaml");
+    expect(existsSync(file)).toBe(false); // proposing never touches the policy
+
+    const check = ["policy", "check", "--action", JSON.stringify(action)];
+    const before = JSON.parse((await runWarden(check, home)).stdout);
+    const accept = await runWarden(["approvals", "accept", rules[0]!.id], home);
+    expect(accept.stderr).toBe("");
+    expect(accept.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain("make");
+    const after = JSON.parse((await runWarden(check, home)).stdout);
+    expect(before).toMatchObject({ effect: "ask", rule: "other-commands" });
+    expect(after).toMatchObject({ effect: "allow", rule: rules[0]!.rule.id }); // the accepted rule decides now
+    expect((await runWarden(["policy", "lint"], home)).code).toBe(0);
+    expect((await runWarden(["approvals", "accept", rules[0]!.id], home)).code).toBe(1); // already accepted
+    queue.close();
+    await audit.close();
+    store.close();
+  });
 });

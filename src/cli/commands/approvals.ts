@@ -5,11 +5,12 @@ import type { Command } from "commander";
 import type { Approval } from "../../approvals/index.js";
 import { type CliContext, printJson, println } from "../context.js";
 import { daemonClient } from "../remote.js";
+import { registerRules } from "./rules.js";
 
 export function registerApprovals(program: Command, ctx: CliContext): void {
-  program
-    .command("approvals")
-    .description("approval requests")
+  const approvals = program.command("approvals").description("approval requests and the rules proposed from them");
+  registerRules(approvals, ctx);
+  approvals
     .command("list")
     .description("pending requests (id, task, action, decision, asked, expires); --all for every state")
     .option("--all", "every request, not only pending ones")
