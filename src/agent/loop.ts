@@ -1,0 +1,211 @@
+// The agent loop for one task: system prompt and request, then model turn -> tool calls (step.ts) -> results, until
+// a final answer, a budget (steps, tokens, wall time), cancel, or a model failure; the task ends in done, failed or
+// cancelled with the reason. The model is assumed compromised: it proposes, runToolCall decides and contains.
+// Never throws for a model, tool or policy failure; never runs more tool calls than the budget allows.
+import type { ApprovalGate } from "../approvals/index.js";
+import type { AuditSink } from "../audit/index.js";
+import type { Redactor } from "../log/index.js";
+import type { Action, Decision } from "../policy/index.js";
+import type { Task, TaskState, Tasks } from "../tasks/index.js";
+import type { ChatMessage, ModelProvider, ToolSpec } from "./model.js";
+import { systemPrompt } from "./prompt.js";
+import { type AgentEvent, type Journal, runToolCall, type StepDeps, type StepState } from "./step.js";
+import { type Tool, toolSpec } from "./tool.js";
+
+export interface AgentDeps {
+  model: ModelProvider;
+  tasks: Tasks;
+  tools: readonly Tool<unknown>[];
+  /** The policy (the daemon passes its watcher's decide). */
+  decide: (action: Action) => Decision;
+  gate: ApprovalGate;
+  audit: AuditSink;
+  journal: Journal;
+  redactor: Pick<Redactor, "redact">;
+  /** Tool calls beyond this in one model response are refused, not run (default 8). */
+  maxCallsPerTurn?: number;
+  /** Completion tokens asked per model turn (default 2048). */
+  maxTokensPerTurn?: number;
+  clock?: () => number;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onEvent?: (e: AgentEvent) => void;
+}
+
+export interface RunOutcome {
+  state: Extract<TaskState, "done" | "failed" | "cancelled">;
+  /** The final answer (done) or the reason (failed, cancelled), redacted. */
+  text: string;
+  task: Task;
+}
+
+/** The specs the model sees, and their size in bytes with the system prompt (bench/agent reports it). */
+export function toolSpecs(tools: readonly Tool<unknown>[]): ToolSpec[] {
+  return tools.map(toolSpec);
+}
+
+const TOO_MANY = (n: number) =>
+  JSON.stringify({ ok: false, error: { code: "TOO_MANY_CALLS", reason: `at most ${n} tool calls per turn; not run` } });
+
+type Stop = { state: RunOutcome["state"]; text: string };
+
+/** Run a queued task to its end. Contract: resolves (never rejects) unless the store itself fails. */
+export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions = {}): Promise<RunOutcome> {
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  const start = deps.tasks.transition(taskId, "running", { from: ["queued"] });
+  if (!start.ok) {
+    const task = deps.tasks.get(taskId);
+    if (!task) throw start.error;
+    return { state: "failed", text: start.error.message, task };
+  }
+  const task = start.value;
+  const actor = `agent:${task.agent}`;
+  const budget = task.budget;
+
+  // One controller stops whatever is in flight: the caller's cancel or the wall-time deadline.
+  const stop = new AbortController();
+  let stoppedBy: Stop | null = null;
+  const halt = (s: Stop) => {
+    stoppedBy ??= s;
+    stop.abort();
+    deps.gate.endTask(task.id, "warden", s.text); // a pending approval answers "cancelled" at once
+  };
+  const onCancel = () => halt({ state: "cancelled", text: "cancelled" });
+  if (opts.signal?.aborted) onCancel();
+  opts.signal?.addEventListener("abort", onCancel, { once: true });
+  const deadline =
+    budget.wallMs === undefined
+      ? undefined
+      : setTimeout(() => halt({ state: "failed", text: "budget exhausted: wall time" }), budget.wallMs);
+
+  const tools = new Map(deps.tools.map((t) => [t.name, t]));
+  const specs = toolSpecs(deps.tools);
+  const state: StepState = {
+    task: task.id,
+    agent: task.agent,
+    principal: task.principal,
+    workspace: task.workspace,
+    taint: task.taint,
+    budget: {},
+    written: new Set(),
+    signal: stop.signal,
+  };
+  const stepDeps: StepDeps = {
+    tools,
+    decide: deps.decide,
+    gate: deps.gate,
+    audit: deps.audit,
+    journal: deps.journal,
+    redactor: deps.redactor,
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    onWaiting: (waiting) => {
+      if (waiting) deps.tasks.transition(task.id, "waiting_approval", { from: ["running"] });
+      else deps.tasks.transition(task.id, "running", { from: ["waiting_approval"] });
+    },
+  };
+  const messages: ChatMessage[] = [
+    { role: "system", content: systemPrompt(task.workspace) },
+    { role: "user", content: task.prompt },
+  ];
+  deps.tasks.append(task.id, messages);
+  let steps = task.usage.steps;
+  let tokens = task.usage.tokens;
+  const maxCalls = deps.maxCallsPerTurn ?? 8;
+
+  const run = async (): Promise<Stop> => {
+    for (;;) {
+      if (stoppedBy) return stoppedBy;
+      if (budget.steps !== undefined && steps >= budget.steps)
+        return { state: "failed", text: "budget exhausted: steps" };
+      if (budget.tokens !== undefined && tokens >= budget.tokens)
+        return { state: "failed", text: "budget exhausted: tokens" };
+      const maxTokens = Math.min(
+        deps.maxTokensPerTurn ?? 2048,
+        budget.tokens === undefined ? Infinity : budget.tokens - tokens,
+      );
+      const res = await deps.model.chat(
+        { messages, tools: specs, maxTokens, signal: stop.signal },
+        opts.onEvent ? (delta) => opts.onEvent?.({ type: "text", delta }) : undefined,
+      );
+      if (stoppedBy) return stoppedBy;
+      if (!res.ok) return { state: "failed", text: `model failed: ${res.error.message}` };
+      const r = res.value;
+      const used = Math.max(0, r.usage.promptTokens) + Math.max(0, r.usage.completionTokens);
+      tokens += used;
+      deps.tasks.addUsage(task.id, { tokens: used });
+      // The model's own words go back to it redacted too: no secret value stays in its context.
+      const assistant: ChatMessage = { role: "assistant", content: deps.redactor.redact(r.content) };
+      if (r.toolCalls.length > 0)
+        assistant.toolCalls = r.toolCalls.map((c) => ({ ...c, arguments: deps.redactor.redact(c.arguments) }));
+      messages.push(assistant);
+      deps.tasks.append(task.id, [assistant]);
+      if (r.toolCalls.length === 0) return { state: "done", text: r.content };
+      if (budget.tokens !== undefined && tokens >= budget.tokens)
+        return { state: "failed", text: "budget exhausted: tokens" };
+
+      // Results of one turn are stored together: one transaction per turn, not per call (a flood stays cheap).
+      const results: ChatMessage[] = [];
+      try {
+        for (const [i, call] of r.toolCalls.entries()) {
+          let content: string;
+          if (i >= maxCalls) {
+            content = TOO_MANY(maxCalls);
+          } else {
+            if (stoppedBy) return stoppedBy;
+            if (budget.steps !== undefined && steps >= budget.steps)
+              return { state: "failed", text: "budget exhausted: steps" };
+            steps += 1;
+            deps.tasks.addUsage(task.id, { steps: 1 });
+            state.budget = remaining(budget, steps, tokens, clock() - started);
+            const out = await runToolCall(stepDeps, state, call);
+            if (out.fatal) return { state: "failed", text: out.fatal };
+            if (out.untrusted && state.taint === "trusted") {
+              state.taint = "untrusted";
+              deps.tasks.taint(task.id);
+            }
+            content = out.content;
+          }
+          results.push({ role: "tool", content, toolCallId: call.id });
+        }
+      } finally {
+        messages.push(...results);
+        deps.tasks.append(task.id, results);
+      }
+    }
+  };
+
+  let end: Stop;
+  try {
+    end = await run();
+  } catch (e) {
+    // A store failure or a bug: the task still ends, failed, with the reason.
+    end = { state: "failed", text: `internal error: ${(e as Error)?.message ?? String(e)}` };
+  } finally {
+    if (deadline) clearTimeout(deadline);
+    opts.signal?.removeEventListener("abort", onCancel);
+  }
+  if (end.state !== "done") deps.gate.endTask(task.id, "warden", end.text);
+  deps.tasks.addUsage(task.id, { wallMs: clock() - started });
+  const text = deps.redactor.redact(end.text);
+  const finished = deps.tasks.transition(task.id, end.state, { result: end.text });
+  await deps.audit
+    .append({
+      type: "task.ended",
+      actor,
+      task: task.id,
+      data: { state: end.state, steps, tokens, reason: end.state === "done" ? null : text },
+    })
+    .catch(() => undefined); // the task's own row already says how it ended
+  return { state: end.state, text, task: finished.ok ? finished.value : (deps.tasks.get(task.id) as Task) };
+}
+
+function remaining(b: Task["budget"], steps: number, tokens: number, wallMs: number) {
+  const out: { steps?: number; tokens?: number; wallMs?: number } = {};
+  if (b.steps !== undefined) out.steps = Math.max(0, b.steps - steps);
+  if (b.tokens !== undefined) out.tokens = Math.max(0, b.tokens - tokens);
+  if (b.wallMs !== undefined) out.wallMs = Math.max(0, b.wallMs - wallMs);
+  return out;
+}

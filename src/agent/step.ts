@@ -1,0 +1,215 @@
+// One tool call, start to end: parse and validate the arguments (zod), build the Action, ask the policy, wait for a
+// human on ask, run the tool (journaled when it changes something), redact the output, and hand back the text for
+// the model. Every stage is audited. Nothing the model sends is executed unless it validated and was allowed;
+// failures are results for the model, never exceptions. Only an audit write failure stops the task (`fatal`).
+import { type ApprovalGate, awaitApproval } from "../approvals/index.js";
+import type { AuditEventInput, AuditSink, ExecutionJournal } from "../audit/index.js";
+import type { Redactor } from "../log/index.js";
+import { type Action, actionSchema, type Budget, type Decision, type Principal, type Taint } from "../policy/index.js";
+import type { ToolCall } from "./model.js";
+import type { Tool, ToolError, ToolOutput } from "./tool.js";
+
+export type Journal = Pick<ExecutionJournal, "begin" | "end">;
+
+export type AgentEvent =
+  | { type: "text"; delta: string }
+  | { type: "tool.proposed"; call: ToolCall }
+  | { type: "policy.decision"; call: ToolCall; effect: string; rule: string | null; reason: string }
+  | { type: "approval.waiting"; call: ToolCall; approval: string }
+  | { type: "tool.result"; call: ToolCall; ok: boolean };
+
+export interface StepDeps {
+  tools: ReadonlyMap<string, Tool<unknown>>;
+  decide: (action: Action) => Decision;
+  gate: ApprovalGate;
+  audit: AuditSink;
+  journal: Journal;
+  redactor: Pick<Redactor, "redact">;
+  onEvent?: (e: AgentEvent) => void;
+  /** Called when the call waits on a human and when the answer came (task state waiting_approval <-> running). */
+  onWaiting?: (waiting: boolean) => void;
+}
+
+export interface StepState {
+  task: string;
+  agent: string;
+  principal: Principal;
+  workspace: string;
+  taint: Taint;
+  budget: Budget;
+  written: Set<string>;
+  signal: AbortSignal;
+}
+
+export interface StepOutcome {
+  /** What goes back to the model as the tool message (redacted JSON). */
+  content: string;
+  /** The result held content the agent did not produce. */
+  untrusted: boolean;
+  /** Set when the task must stop (the audit log could not record a step). */
+  fatal?: string;
+}
+
+const MAX_AUDITED_ARGS = 4096;
+
+export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCall): Promise<StepOutcome> {
+  const actor = `agent:${state.agent}`;
+  const redact = (s: string) => deps.redactor.redact(s);
+  const audit = async (type: string, data: Record<string, unknown>): Promise<string | null> => {
+    const event: AuditEventInput = { type, actor, task: state.task, data };
+    return deps.audit.append(event).then(
+      () => null,
+      (e: unknown) => `the audit log could not record ${type}: ${(e as Error)?.message ?? String(e)}`,
+    );
+  };
+  const answer = (out: ToolOutput | { ok: false; error: ToolError & { rule?: string | null } }): StepOutcome => {
+    deps.onEvent?.({ type: "tool.result", call, ok: out.ok });
+    const body = out.ok ? { ok: true, ...out.value } : { ok: false, error: out.error };
+    const untrusted = out.ok && out.untrusted === true;
+    return { content: redact(JSON.stringify(untrusted ? { ...body, untrusted: true } : body)), untrusted };
+  };
+  const refuse = (code: string, reason: string, rule?: string | null) =>
+    answer({ ok: false, error: rule === undefined ? { code, reason } : { code, reason, rule } });
+
+  deps.onEvent?.({ type: "tool.proposed", call });
+  const args =
+    call.arguments.length > MAX_AUDITED_ARGS ? `${call.arguments.slice(0, MAX_AUDITED_ARGS)}...` : call.arguments;
+  const proposed = await audit("tool.proposed", { call: call.id, tool: redact(call.name), arguments: redact(args) });
+  if (proposed) return { content: "", untrusted: false, fatal: proposed };
+
+  const tool = deps.tools.get(call.name);
+  if (!tool)
+    return refuse(
+      "UNKNOWN_TOOL",
+      `no tool named ${JSON.stringify(call.name.slice(0, 100))}; tools: ${[...deps.tools.keys()].join(", ")}`,
+    );
+  let raw: unknown;
+  try {
+    raw = call.arguments.trim() === "" ? {} : JSON.parse(call.arguments);
+  } catch {
+    return refuse("INVALID_JSON", "the arguments are not valid JSON; nothing was run");
+  }
+  const parsed = tool.schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(arguments)"}: ${i.message}`);
+    return refuse("INVALID_ARGUMENTS", `${issues.join("; ")}; nothing was run`);
+  }
+  const candidate: Action = {
+    ...tool.action(parsed.data, state.workspace),
+    task: state.task,
+    agent: state.agent,
+    principal: state.principal,
+    taint: state.taint,
+    workspace: state.workspace,
+    budget: state.budget,
+  };
+  const checked = actionSchema.safeParse(candidate);
+  if (!checked.success) return refuse("INVALID_ARGUMENTS", "the action is malformed (too long or too many items)");
+  const action = checked.data;
+
+  const decision = deps.decide(action);
+  const auditedAction = JSON.parse(redact(JSON.stringify(action))) as Record<string, unknown>;
+  const decided = await audit("policy.decision", {
+    call: call.id,
+    action: auditedAction,
+    effect: decision.effect,
+    rule: decision.rule,
+    reason: decision.reason,
+    policyVersion: decision.policyVersion,
+  });
+  if (decided) return { content: "", untrusted: false, fatal: decided };
+  deps.onEvent?.({
+    type: "policy.decision",
+    call,
+    effect: decision.effect,
+    rule: decision.rule,
+    reason: decision.reason,
+  });
+  if (decision.effect === "deny") return refuse("POLICY_DENIED", decision.reason, decision.rule);
+
+  let approval: string | undefined;
+  if (decision.effect === "ask") {
+    const input = {
+      task: state.task,
+      action: auditedAction,
+      decision: { effect: decision.effect, rule: decision.rule, reason: decision.reason },
+      actor,
+    };
+    deps.onWaiting?.(true);
+    const answered = await awaitApprovalSafely(deps.gate, input, actor, (id) =>
+      deps.onEvent?.({ type: "approval.waiting", call, approval: id }),
+    );
+    deps.onWaiting?.(false);
+    if (!answered.ok) return refuse(answered.code, answered.reason, decision.rule);
+    approval = answered.id;
+  }
+  if (state.signal.aborted) return refuse("CANCELLED", "the task was stopped; nothing was run");
+
+  const ctx = { workspace: state.workspace, decision, signal: state.signal, written: state.written };
+  let started: string | undefined;
+  if (tool.sideEffect) {
+    try {
+      started = deps.journal.begin({
+        task: state.task,
+        actor,
+        action: auditedAction,
+        data: { call: call.id, ...(approval ? { approval } : {}) },
+      }).id;
+    } catch (e) {
+      return { content: "", untrusted: false, fatal: `the execution journal could not record the start: ${String(e)}` };
+    }
+  }
+  let out: ToolOutput;
+  try {
+    out = await tool.run(parsed.data, ctx);
+  } catch (e) {
+    // A bug in a tool is reported to the model like any failure; the loop goes on.
+    out = { ok: false, error: { code: "TOOL_FAILED", reason: (e as Error)?.message ?? String(e) } };
+  }
+  if (started) {
+    try {
+      deps.journal.end(started, {
+        exitCode: out.exitCode ?? (out.ok ? 0 : null),
+        ...(out.ok ? {} : { error: out.error.code }),
+      });
+    } catch (e) {
+      return { content: "", untrusted: false, fatal: `the execution journal could not record the end: ${String(e)}` };
+    }
+  }
+  return answer(out);
+}
+
+type Answered = { ok: true; id: string } | { ok: false; code: string; reason: string };
+
+async function awaitApprovalSafely(
+  gate: ApprovalGate,
+  input: Parameters<typeof awaitApproval>[1],
+  actor: string,
+  onAsked: (id: string) => void,
+): Promise<Answered> {
+  // Announce the request id as soon as it exists (the CLI prints it), then wait as awaitApproval does.
+  const announcing: ApprovalGate = {
+    request: (i) => {
+      const a = gate.request(i);
+      onAsked(a.id);
+      return a;
+    },
+    wait: (id) => gate.wait(id),
+    consume: (id, action, who) => gate.consume(id, action, who),
+    endTask: (task, who, reason) => gate.endTask(task, who, reason),
+  };
+  try {
+    const r = await awaitApproval(announcing, input, actor);
+    if (r.ok) return { ok: true, id: r.value.id };
+    const reason = r.error.details.data?.reason;
+    return { ok: false, code: r.error.code, reason: typeof reason === "string" ? reason : r.error.message };
+  } catch (e) {
+    // request() throws BAD_REQUEST for a malformed action, wait() rejects on shutdown: not approved either way.
+    const code = (e as { code?: unknown })?.code;
+    return {
+      ok: false,
+      code: typeof code === "string" ? code : "APPROVAL_FAILED",
+      reason: "the approval could not complete",
+    };
+  }
+}
