@@ -125,4 +125,44 @@ describe("approvals and audit through the CLI", () => {
     await audit.close();
     store.close();
   });
+
+  it("policy simulate replays recorded decisions against a candidate policy and lists what would change", async () => {
+    await using dir = await tempDir();
+    const home = join(dir.path, "home");
+    await runWarden(["init"], home);
+    const { writeFileSync, mkdirSync } = await import("node:fs");
+    writeFileSync(join(home, "warden.yaml"), "gateway:\n  port: 0\n");
+    homes.push(home);
+    expect((await runWarden(["start"], home)).code).toBe(0);
+    const store = SqliteStore.open(join(home, "state.db"));
+    const audit = AuditLog.open(store);
+    const record = (argv: string[], effect: string, rule: string | null) =>
+      audit.append({
+        type: "policy.decision",
+        actor: "agent:a1",
+        task: "t3",
+        data: { action: { tool: "exec", argv }, decision: { effect, rule, reason: "recorded" } },
+      });
+    await record(["ls"], "allow", "allow-ls");
+    await record(["rm", "-rf", "x"], "deny", null);
+    await audit.close();
+    store.close();
+
+    const candidate = join(dir.path, "candidate");
+    mkdirSync(candidate);
+    writeFileSync(
+      join(candidate, "p.yaml"),
+      "rules:\n  - id: allow-ls\n    effect: allow\n    reason: ok\n    match:\n      tool: exec\n      executable: ls\n  - id: allow-rm\n    effect: allow\n    reason: careless\n    match:\n      tool: exec\n      executable: rm\n",
+    );
+    const sim = await runWarden(["policy", "simulate", "--dir", candidate, "--json"], home);
+    expect(sim.stderr).toBe("");
+    const result = JSON.parse(sim.stdout);
+    expect(result.total).toBe(2);
+    expect(result.changed).toEqual([
+      expect.objectContaining({
+        before: { effect: "deny", rule: null },
+        after: expect.objectContaining({ effect: "allow", rule: "allow-rm" }),
+      }),
+    ]);
+  });
 });

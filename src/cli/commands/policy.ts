@@ -43,6 +43,39 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
     });
 
   policy
+    .command("simulate")
+    .description("replay the decisions on the audit record against the current (or a candidate) policy; list changes")
+    .option("--since <time>", "only decisions at or after this ISO time")
+    .option("--dir <path>", "a candidate policy folder to try (default: <home>/policy)")
+    .option("--json", "print the result as JSON")
+    .action(async (opts: PolicyOpts & { since?: string }) => {
+      const engine = await import("../../policy/index.js");
+      const { daemonClient } = await import("../remote.js");
+      const { dir, sandboxPath } = await policyLocation(ctx, opts);
+      const loaded = engine.loadPolicyDir(dir, { resolver: engine.createNodeResolver({ pathEnv: sandboxPath }) });
+      if (!loaded.ok) throw loaded.error;
+      const client = daemonClient(ctx.homeRoot);
+      const records = [];
+      let after: number | null = 0;
+      while (after !== null) {
+        const q = new URLSearchParams({ afterSeq: String(after) });
+        if (opts.since) q.set("since", opts.since);
+        const page: {
+          events: { seq: number; ts: string; type: string; data: Record<string, unknown> }[];
+          nextAfterSeq: number | null;
+        } = await client.request("GET", `/v1/audit/events?${q}`);
+        for (const e of page.events) {
+          const r = e.type === "policy.decision" ? recorded(e) : undefined;
+          if (r) records.push(r);
+        }
+        after = page.nextAfterSeq;
+      }
+      const result = engine.simulate(loaded.value, records);
+      if (opts.json) printJson(ctx.stdout, result);
+      else println(ctx.stdout, engine.formatSimulation(result));
+    });
+
+  policy
     .command("lint")
     .description("errors and warnings: invalid files, shadowed rules, allows that wrappers or broad globs defeat")
     .option("--dir <path>", dirOption)
@@ -55,6 +88,19 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
       else println(ctx.stdout, formatLint(result));
       if (result.errors.length > 0) ctx.exitCode = 1;
     });
+}
+
+/** One recorded decision from a `policy.decision` audit event ({action, decision: {effect, rule}}), or undefined. */
+function recorded(e: { seq: number; ts: string; data: Record<string, unknown> }) {
+  const d = (e.data.decision ?? e.data) as { effect?: unknown; rule?: unknown };
+  if (e.data.action === undefined || typeof d.effect !== "string") return undefined;
+  const effect = d.effect as "allow" | "deny" | "ask";
+  return {
+    ref: e.seq,
+    at: e.ts,
+    action: e.data.action,
+    before: { effect, rule: typeof d.rule === "string" ? d.rule : null },
+  };
 }
 
 async function policyLocation(ctx: CliContext, opts: PolicyOpts): Promise<{ dir: string; sandboxPath: string }> {
