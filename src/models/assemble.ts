@@ -33,6 +33,38 @@ const Chunk = z.object({
 });
 
 type Fragment = z.infer<typeof Fragment>;
+
+const Completion = z.object({
+  choices: z.array(
+    z.object({
+      index: z.number().nullish(),
+      message: z.object({
+        content: z.string().nullish(),
+        tool_calls: z.array(Fragment.omit({ index: true })).nullish(),
+      }),
+      finish_reason: z.string().nullish(),
+    }),
+  ),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish(),
+});
+
+/**
+ * A whole (non-streamed) completion as one chunk, so both paths share one assembler. Something that is not a
+ * completion is passed on unchanged: the assembler refuses it.
+ */
+export function completionAsChunk(raw: unknown): unknown {
+  const parsed = Completion.safeParse(raw);
+  if (!parsed.success) return raw;
+  const { choices, usage } = parsed.data;
+  return {
+    choices: choices.map((c) => ({
+      index: c.index,
+      delta: { content: c.message.content, tool_calls: c.message.tool_calls?.map((t, index) => ({ ...t, index })) },
+      finish_reason: c.finish_reason,
+    })),
+    usage,
+  };
+}
 interface PartialCall {
   id: string;
   name: string;

@@ -12,7 +12,7 @@ const ask = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
 });
 
 async function chatWith(reply: FakeReply, timeoutMs = 2_000) {
-  await using fake = await startFakeOpenAI({ script: [reply] });
+  await using fake = await startFakeOpenAI({ script: () => reply });
   const provider = createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m", timeoutMs });
   const result = await provider.chat(ask());
   return { result, requests: fake.requests.length };
@@ -28,11 +28,28 @@ async function closedPort(): Promise<number> {
 }
 
 describe("OpenAI-compatible provider: failures are values, never throws, never hangs", () => {
-  it("an HTTP 500 is MODEL_FAILED with the status, and is not retried", async () => {
+  it("an HTTP 500 is MODEL_FAILED with the status, asked again once without streaming, no more", async () => {
     const { result, requests } = await chatWith({ status: 500, body: '{"error":{"message":"model crashed"}}' });
     expect(result).toMatchObject({ ok: false, error: { code: "MODEL_FAILED", details: { data: { status: 500 } } } });
     expect(!result.ok && result.error.message).toContain("500");
-    expect(requests).toBe(1);
+    expect(requests).toBe(2);
+  });
+
+  it("a garbage answer to the retry without streaming is MODEL_FAILED", async () => {
+    for (const garbage of ["not json at all", '{"choices": "nonsense"}', '{"choices": []}']) {
+      await using fake = await startFakeOpenAI({
+        script: (req) => ((req.body as { stream?: boolean }).stream ? { status: 500 } : { rawSse: garbage }),
+      });
+      const r = await createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m" }).chat(ask());
+      expect(r, garbage).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
+    }
+  });
+
+  it("without tools an HTTP 500 is not retried", async () => {
+    await using fake = await startFakeOpenAI({ script: () => ({ status: 500 }) });
+    const provider = createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m" });
+    expect(await provider.chat(ask({ tools: [] }))).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
+    expect(fake.requests).toHaveLength(1);
   });
 
   it("an HTTP 400 (vLLM without tool support) is MODEL_FAILED with a fix", async () => {

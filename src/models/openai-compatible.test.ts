@@ -135,6 +135,28 @@ describe("OpenAI-compatible provider: answers", () => {
     expect(shown.join("")).toBe(other);
   });
 
+  it("asks again without streaming when a server refuses tools with streaming (older llama.cpp), and remembers", async () => {
+    const call = { id: "c1", name: "read_file", arguments: '{"path":"a"}' };
+    await using fake = await startFakeOpenAI({
+      script: (req) => {
+        const body = req.body as { stream?: boolean; tools?: unknown[] };
+        if (body.stream && body.tools) {
+          return { status: 500, body: '{"error":{"code":500,"message":"Cannot use tools with stream"}}' };
+        }
+        return body.tools ? { content: "", toolCalls: [call] } : { content: "plain" };
+      },
+    });
+    const provider = createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m" });
+    const first = await provider.chat(ask());
+    expect(first.ok && first.value).toMatchObject({ toolCalls: [call], finishReason: "tool_calls" });
+    expect(first.ok && first.value.usage.promptTokens).toBeGreaterThan(0);
+    const second = await provider.chat(ask());
+    expect(second.ok && second.value.toolCalls).toEqual([call]);
+    const third = await provider.chat(ask({ tools: [] }));
+    expect(third.ok && third.value.content).toBe("plain");
+    expect(fake.chatBodies().map((b) => b.stream)).toEqual([true, false, false, true]);
+  });
+
   it("estimates usage when the server reports none", async () => {
     await using fake = await startFakeOpenAI({ script: [{ content: "twelve chars", usage: null }] });
     const r = await createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m" }).chat(ask());

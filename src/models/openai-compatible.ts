@@ -5,7 +5,7 @@
 // OPENAI_API_KEY in the environment must not reach a local server).
 import OpenAI from "openai";
 import { err, type Result, WardenError } from "../errors.js";
-import { StreamAssembler } from "./assemble.js";
+import { completionAsChunk, StreamAssembler } from "./assemble.js";
 import { runWithDeadline } from "./deadline.js";
 import { type FetchLike, listModels } from "./probe.js";
 import type { ChatMessage, ChatRequest, ChatResponse, ModelProvider, ToolSpec } from "./types.js";
@@ -95,6 +95,11 @@ function failure(e: unknown, baseUrl: string, chunks: number): WardenError {
   return fail(`cannot reach the model server at ${baseUrl}: ${describe(e)}`);
 }
 
+/** The statuses a server uses to refuse streaming with tools; a retry without streaming is cheap and safe. */
+function refusesStreamingTools(e: unknown): boolean {
+  return e instanceof OpenAI.APIError && typeof e.status === "number" && [400, 422, 500, 501].includes(e.status);
+}
+
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): ModelProvider {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 300_000;
@@ -114,23 +119,27 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 
+  // Older llama.cpp servers (and builds based on them) answer "Cannot use tools with stream" with HTTP 500: such a
+  // request is asked again without streaming, within the same deadline.
+  let streamsTools = true;
+
   async function chat(req: ChatRequest, onText?: (delta: string) => void): Promise<Result<ChatResponse, WardenError>> {
     const offered = req.tools.map((t) => t.name);
     const assembler = new StreamAssembler(offered, onText);
     const body: Record<string, unknown> = {
       model: options.model,
       messages: toWireMessages(req.messages),
-      stream: true,
-      stream_options: { include_usage: true },
       ...(req.tools.length > 0 ? { tools: toWireTools(req.tools) } : {}), // an empty list makes some servers refuse
       ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
     };
     const promptChars = JSON.stringify(body.messages).length + JSON.stringify(body.tools ?? []).length;
+    const withTools = req.tools.length > 0;
     let chunks = 0;
-    const outcome = await runWithDeadline(timeoutMs, req.signal, async (signal) => {
-      // the body is built by hand (not the library's typed params) so that nothing unasked is ever added
+    // the body is built by hand (not the library's typed params) so that nothing unasked is ever added
+    const streamed = async (signal: AbortSignal) => {
+      const params = { ...body, stream: true, stream_options: { include_usage: true } };
       const stream = await client.chat.completions.create(
-        body as unknown as OpenAI.ChatCompletionCreateParamsStreaming,
+        params as unknown as OpenAI.ChatCompletionCreateParamsStreaming,
         { signal, maxRetries: 0, timeout: timeoutMs },
       );
       for await (const chunk of stream) {
@@ -139,6 +148,28 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
         if (!pushed.ok) throw pushed.error;
       }
       return assembler.result(promptChars);
+    };
+    const whole = async (signal: AbortSignal) => {
+      const params = { ...body, stream: false };
+      const completion: unknown = await client.chat.completions.create(
+        params as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
+        { signal, maxRetries: 0, timeout: timeoutMs },
+      );
+      const pushed = assembler.push(completionAsChunk(completion));
+      if (!pushed.ok) throw pushed.error;
+      return assembler.result(promptChars);
+    };
+    const outcome = await runWithDeadline(timeoutMs, req.signal, async (signal) => {
+      if (!withTools || streamsTools) {
+        try {
+          return await streamed(signal);
+        } catch (e) {
+          if (!(withTools && chunks === 0 && refusesStreamingTools(e))) throw e;
+        }
+      }
+      const answer = await whole(signal);
+      if (answer.ok) streamsTools = false; // remembered: this server answers tool requests only without streaming
+      return answer;
     });
     switch (outcome.kind) {
       case "done":
