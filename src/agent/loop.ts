@@ -135,19 +135,19 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
       const r = res.value;
       const used = Math.max(0, r.usage.promptTokens) + Math.max(0, r.usage.completionTokens);
       tokens += used;
-      deps.tasks.addUsage(task.id, { tokens: used });
       // The model's own words go back to it redacted too: no secret value stays in its context.
       const assistant: ChatMessage = { role: "assistant", content: deps.redactor.redact(r.content) };
       if (r.toolCalls.length > 0)
         assistant.toolCalls = r.toolCalls.map((c) => ({ ...c, arguments: deps.redactor.redact(c.arguments) }));
       messages.push(assistant);
-      deps.tasks.append(task.id, [assistant]);
+      deps.tasks.append(task.id, [assistant], { tokens: used });
       if (r.toolCalls.length === 0) return { state: "done", text: r.content };
       if (budget.tokens !== undefined && tokens >= budget.tokens)
         return { state: "failed", text: "budget exhausted: tokens" };
 
       // Results of one turn are stored together: one transaction per turn, not per call (a flood stays cheap).
       const results: ChatMessage[] = [];
+      const stepsBefore = steps;
       try {
         for (const [i, call] of r.toolCalls.entries()) {
           let content: string;
@@ -158,7 +158,6 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
             if (budget.steps !== undefined && steps >= budget.steps)
               return { state: "failed", text: "budget exhausted: steps" };
             steps += 1;
-            deps.tasks.addUsage(task.id, { steps: 1 });
             state.budget = remaining(budget, steps, tokens, clock() - started);
             const out = await runToolCall(stepDeps, state, call);
             if (out.fatal) return { state: "failed", text: out.fatal };
@@ -172,7 +171,7 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
         }
       } finally {
         messages.push(...results);
-        deps.tasks.append(task.id, results);
+        deps.tasks.append(task.id, results, { steps: steps - stepsBefore });
       }
     }
   };

@@ -193,10 +193,14 @@ export class Tasks {
       .run(this.now(), id);
   }
 
-  /** Append messages to the transcript, each redacted (content and tool-call arguments). Returns their seqs. */
-  append(id: string, messages: readonly NewMessage[]): number[] {
+  /**
+   * Append messages to the transcript, each redacted (content and tool-call arguments), and add `usage` in the same
+   * transaction. Returns their seqs.
+   */
+  append(id: string, messages: readonly NewMessage[], usage?: Partial<TaskUsage>): number[] {
     const r = (s: string) => this.deps.redactor.redact(s);
     return this.deps.store.transaction(() => {
+      if (usage) this.addUsage(id, usage);
       const last = this.deps.store
         .prepare("SELECT COALESCE(MAX(seq), 0) AS n FROM task_messages WHERE task_id = ?")
         .get(id) as { n: number };
