@@ -20,5 +20,8 @@ await build({
     js: "import { createRequire as __wardenRequire } from 'node:module'; const require = __wardenRequire(import.meta.url);",
   },
   legalComments: "none",
+  // Smaller sources to parse and keep in memory; identifiers stay, so stack traces still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });

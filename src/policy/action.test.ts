@@ -25,7 +25,7 @@ describe("Action", () => {
     expect(policyConfigSchema.parse(undefined)).toEqual({
       sandboxPath: "/usr/local/bin:/usr/bin:/bin",
       reloadDebounceMs: 20,
-      reloadPollMs: 50,
+      reloadPollMs: 1000,
     });
     expect(policyConfigSchema.safeParse({ sandboxpath: "/bin" }).success).toBe(false);
   });

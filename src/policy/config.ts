@@ -9,7 +9,9 @@ export const policyConfigSchema = z
     /** Hot reload: quiet time after a file event before reloading. */
     reloadDebounceMs: z.number().int().min(0).max(5000).default(20),
     /** Hot reload backstop: how often the policy files are stat'ed in case an event was lost. */
-    reloadPollMs: z.number().int().min(10).max(60_000).default(50),
+    // A backstop only (fs.watch reports edits at once): polling often keeps an idle daemon awake and its heap from
+    // shrinking, so once a second is the default.
+    reloadPollMs: z.number().int().min(10).max(60_000).default(1000),
   })
   .prefault({});
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;
