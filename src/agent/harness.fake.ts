@@ -7,7 +7,7 @@ import { ExecutionJournal } from "../audit/index.js";
 import { MemoryAuditSink } from "../audit/sink.fake.js";
 import { ValueRedactor } from "../log/index.js";
 import { type Action, compilePolicyTexts, type Decision } from "../policy/index.js";
-import { DEFAULT_PROFILE, profileLimits } from "../sandbox/index.js";
+import { DEFAULT_PROFILE, profileLimits, type Sandbox } from "../sandbox/index.js";
 import { FakeSandbox } from "../sandbox/sandbox.fake.js";
 import { SqliteStore } from "../store/index.js";
 import { type CreateTaskInput, Tasks } from "../tasks/index.js";
@@ -43,6 +43,10 @@ rules:
 
 export interface HarnessOptions {
   policy?: string;
+  /** Default: the FakeSandbox. */
+  sandbox?: Sandbox;
+  /** The sandbox uid/gid, when Warden runs as root: workspaces and written files are given to it. */
+  owner?: { uid: number; gid: number };
   gate?: Script;
   agent?: Partial<AgentDeps>;
 }
@@ -51,7 +55,12 @@ export async function harness(dir: string, options: HarnessOptions = {}) {
   const store = SqliteStore.open(join(dir, "state.db"));
   const redactor = new ValueRedactor();
   redactor.add("API_KEY", SECRET);
-  const tasks = Tasks.open({ store, redactor, workspacesRoot: join(dir, "workspaces") });
+  const tasks = Tasks.open({
+    store,
+    redactor,
+    workspacesRoot: join(dir, "workspaces"),
+    ...(options.owner ? { workspaceOwner: options.owner } : {}),
+  });
   const policy = compilePolicyTexts({ "test.yaml": options.policy ?? TEST_POLICY });
   if (!policy.ok) throw policy.error;
   const decisions: { action: Action; decision: Decision }[] = [];
@@ -63,8 +72,11 @@ export async function harness(dir: string, options: HarnessOptions = {}) {
   const audit = new MemoryAuditSink();
   const journal = ExecutionJournal.open(store, audit);
   const gate = new ScriptedApprovalGate(options.gate);
-  const sandbox = new FakeSandbox(profileLimits(DEFAULT_PROFILE));
-  const tools = builtinTools({ sandbox });
+  const fake = new FakeSandbox(profileLimits(DEFAULT_PROFILE));
+  const tools = builtinTools({
+    sandbox: options.sandbox ?? fake,
+    ...(options.owner ? { fileOwner: options.owner } : {}),
+  });
   const run = async (steps: ScriptStep[], task: Partial<CreateTaskInput> = {}, opts: RunOptions = {}) => {
     const model = new ScriptedModel(steps);
     const created = await tasks.create({ prompt: "do the thing", principal: "owner", ...task });
@@ -78,7 +90,7 @@ export async function harness(dir: string, options: HarnessOptions = {}) {
     tasks,
     audit,
     gate,
-    sandbox,
+    sandbox: fake,
     decisions,
     run,
     /** The parsed tool results the model saw, in order. */

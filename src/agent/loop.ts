@@ -186,7 +186,7 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
     if (deadline) clearTimeout(deadline);
     opts.signal?.removeEventListener("abort", onCancel);
   }
-  if (end.state !== "done") deps.gate.endTask(task.id, "warden", end.text);
+  deps.gate.endTask(task.id, "warden", end.text); // nothing stays pending, and the task's grants end with it
   deps.tasks.addUsage(task.id, { wallMs: clock() - started });
   const text = deps.redactor.redact(end.text);
   const finished = deps.tasks.transition(task.id, end.state, { result: end.text });
