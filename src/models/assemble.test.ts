@@ -87,4 +87,33 @@ describe("StreamAssembler", () => {
     });
     expect(a.push("text")).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
   });
+
+  it("splits a leading <think> block off as reasoning, and never shows it", () => {
+    const shown: string[] = [];
+    const a = new StreamAssembler(["f"], (d) => shown.push(d));
+    for (const piece of ["<think>", "the owner wants", " a file</think>\n", "Reading", " it now."]) {
+      a.push(delta({ content: piece }));
+    }
+    a.push(delta({}, "stop"));
+    expect(a.result(0)).toMatchObject({
+      ok: true,
+      value: { content: "Reading it now.", reasoning: "the owner wants a file" },
+    });
+    expect(shown.join("")).toBe("Reading it now.");
+  });
+
+  it("keeps reasoning sent apart (reasoning_content, reasoning) out of the answer, and finds a call after thinking", () => {
+    const a = new StreamAssembler(["f"]);
+    a.push(delta({ reasoning_content: "step one. " }));
+    a.push(delta({ reasoning: "step two." }));
+    a.push(
+      delta({ content: '<think>more</think><tool_call>{"name": "f", "arguments": {"x": 1}}</tool_call>' }, "stop"),
+    );
+    const r = a.result(0);
+    expect(r.ok && r.value).toMatchObject({
+      content: "",
+      reasoning: "step one. step two.more",
+      toolCalls: [{ name: "f", arguments: '{"x":1}' }],
+    });
+  });
 });

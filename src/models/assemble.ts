@@ -4,8 +4,9 @@
 // out to be a tool call is never shown as an answer. Pure: no I/O; never throws (a bad chunk is an error value).
 import { z } from "zod";
 import { err, ok, type Result, WardenError } from "../errors.js";
-import { mayBeTextToolCall, recoverToolCallsFromText } from "./text-tool-calls.js";
+import { recoverToolCallsFromText } from "./text-tool-calls.js";
 import type { ChatResponse, ToolCall } from "./types.js";
+import { splitThinking, TextGate } from "./visible-text.js";
 
 const Fragment = z.object({
   index: z.number().int().nonnegative().nullish(),
@@ -24,7 +25,15 @@ const Chunk = z.object({
     .array(
       z.object({
         index: z.number().nullish(),
-        delta: z.object({ content: z.string().nullish(), tool_calls: z.array(Fragment).nullish() }).nullish(),
+        delta: z
+          .object({
+            content: z.string().nullish(),
+            // thinking sent apart from the answer: llama.cpp and vLLM name it reasoning_content, Ollama reasoning
+            reasoning_content: z.string().nullish(),
+            reasoning: z.string().nullish(),
+            tool_calls: z.array(Fragment).nullish(),
+          })
+          .nullish(),
         finish_reason: z.string().nullish(),
       }),
     )
@@ -71,52 +80,6 @@ interface PartialCall {
   args: string;
 }
 
-const TAG = "<tool_call>";
-
-/** Streams visible text to `onText`, holding back whatever may be a tool call written as text. */
-class TextGate {
-  private emitted = "";
-  private mode: "undecided" | "live" | "held" = "undecided";
-  constructor(
-    private readonly onText: ((delta: string) => void) | undefined,
-    private readonly gated: boolean,
-  ) {}
-
-  update(content: string): void {
-    if (!this.onText) return;
-    if (!this.gated) {
-      this.emitUpTo(content, content.length);
-      return;
-    }
-    if (this.mode === "undecided" && content.trim() !== "") this.mode = mayBeTextToolCall(content) ? "held" : "live";
-    if (this.mode !== "live") return;
-    const tag = content.indexOf(TAG);
-    if (tag >= 0) {
-      this.emitUpTo(content, tag);
-      return;
-    }
-    let keep = 0; // a tail that could be the start of the tag waits for the next delta
-    for (let n = Math.min(TAG.length - 1, content.length); n > 0; n--) {
-      if (content.endsWith(TAG.slice(0, n))) {
-        keep = n;
-        break;
-      }
-    }
-    this.emitUpTo(content, content.length - keep);
-  }
-
-  finish(finalContent: string): void {
-    if (this.onText && finalContent.startsWith(this.emitted)) this.emitUpTo(finalContent, finalContent.length);
-  }
-
-  private emitUpTo(content: string, end: number): void {
-    if (end <= this.emitted.length) return;
-    const delta = content.slice(this.emitted.length, end);
-    this.emitted = content.slice(0, end);
-    this.onText?.(delta);
-  }
-}
-
 const FINISH: Record<string, ChatResponse["finishReason"]> = {
   stop: "stop",
   tool_calls: "tool_calls",
@@ -126,6 +89,7 @@ const FINISH: Record<string, ChatResponse["finishReason"]> = {
 
 export class StreamAssembler {
   private content = "";
+  private reasoning = "";
   private readonly calls: PartialCall[] = [];
   private readonly byIndex = new Map<number, PartialCall>();
   private finish: string | undefined;
@@ -155,9 +119,11 @@ export class StreamAssembler {
     }
     const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
     if (!choice) return ok(undefined);
+    const thought = choice.delta?.reasoning_content ?? choice.delta?.reasoning;
+    if (thought) this.reasoning += thought;
     if (choice.delta?.content) {
       this.content += choice.delta.content;
-      this.gate.update(this.content);
+      this.gate.update(splitThinking(this.content).answer);
     }
     for (const f of choice.delta?.tool_calls ?? []) this.addFragment(f);
     if (choice.finish_reason) this.finish = choice.finish_reason;
@@ -199,7 +165,9 @@ export class StreamAssembler {
         seen.add(id);
         return { id, name: c.name, arguments: c.args };
       });
-    let content = this.content;
+    const split = splitThinking(this.content);
+    const reasoning = (this.reasoning + split.thinking).trim();
+    let content = split.answer;
     let fromText = false;
     if (toolCalls.length === 0) {
       const recovered = recoverToolCallsFromText(content, this.offeredTools);
@@ -225,6 +193,7 @@ export class StreamAssembler {
       finishReason,
       ...(estimated ? { usageEstimated: true } : {}),
       ...(fromText ? { toolCallsFromText: true } : {}),
+      ...(reasoning !== "" ? { reasoning } : {}),
     });
   }
 }

@@ -61,6 +61,7 @@ export class ScriptedModelProvider implements ModelProvider {
       finishReason: step.finishReason ?? (toolCalls.length > 0 ? "tool_calls" : "stop"),
       ...(step.usageEstimated !== undefined ? { usageEstimated: step.usageEstimated } : {}),
       ...(step.toolCallsFromText !== undefined ? { toolCallsFromText: step.toolCallsFromText } : {}),
+      ...(step.reasoning !== undefined ? { reasoning: step.reasoning } : {}),
     });
   }
 

@@ -42,6 +42,8 @@ export interface ChatResponse {
   usageEstimated?: boolean;
   /** true when some tool calls were recovered from plain text (a server or template without tool support) */
   toolCallsFromText?: boolean;
+  /** the model's thinking, when it sent some apart from the answer (never part of `content`) */
+  reasoning?: string;
 }
 
 /**
