@@ -1,5 +1,5 @@
-// Public API of the models domain: the ModelProvider interface, the OpenAI-compatible provider, local-server
-// probing, and the scripted fake that other domains' tests use.
+// Public API of the models domain: the ModelProvider interface, the OpenAI-compatible provider and local-server
+// probing. The fake for tests lives in ./scripted.fake.ts (ScriptedModelProvider), imported directly by tests only.
 export { createOpenAICompatibleProvider, type OpenAICompatibleOptions } from "./openai-compatible.js";
 export {
   DEFAULT_LOCAL_SERVERS,
@@ -9,12 +9,5 @@ export {
   listModels,
   probeLocalServers,
 } from "./probe.js";
-export {
-  type RecordedChat,
-  ScriptedModelProvider,
-  type ScriptedReply,
-  type ScriptedScript,
-  toolCallReply,
-} from "./scripted.fake.js";
 export { recoverToolCallsFromText } from "./text-tool-calls.js";
 export type { ChatMessage, ChatRequest, ChatResponse, ModelProvider, ToolCall, ToolSpec } from "./types.js";
