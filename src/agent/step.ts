@@ -51,6 +51,8 @@ export interface StepOutcome {
 }
 
 const MAX_AUDITED_ARGS = 4096;
+/** Larger arguments are refused unparsed (the biggest legitimate one, write_file content, is capped at 1 MiB). */
+export const MAX_ARGUMENT_BYTES = 2 * 1024 * 1024;
 
 export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCall): Promise<StepOutcome> {
   const actor = `agent:${state.agent}`;
@@ -74,7 +76,11 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
   deps.onEvent?.({ type: "tool.proposed", call });
   const args =
     call.arguments.length > MAX_AUDITED_ARGS ? `${call.arguments.slice(0, MAX_AUDITED_ARGS)}...` : call.arguments;
-  const proposed = await audit("tool.proposed", { call: call.id, tool: redact(call.name), arguments: redact(args) });
+  const proposed = await audit("tool.proposed", {
+    call: call.id.slice(0, 200),
+    tool: redact(call.name.slice(0, 256)),
+    arguments: redact(args),
+  });
   if (proposed) return { content: "", untrusted: false, fatal: proposed };
 
   const tool = deps.tools.get(call.name);
@@ -83,6 +89,8 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
       "UNKNOWN_TOOL",
       `no tool named ${JSON.stringify(call.name.slice(0, 100))}; tools: ${[...deps.tools.keys()].join(", ")}`,
     );
+  if (call.arguments.length > MAX_ARGUMENT_BYTES)
+    return refuse("INVALID_ARGUMENTS", "the arguments are over 2 MiB; nothing was run");
   let raw: unknown;
   try {
     raw = call.arguments.trim() === "" ? {} : JSON.parse(call.arguments);

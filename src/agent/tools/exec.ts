@@ -13,7 +13,6 @@ export const MAX_EXEC_OUTPUT = 16 * 1024;
 const schema = z.strictObject({
   argv: z.array(z.string().max(65_536)).min(1).max(1024).describe("Program and arguments; no shell"),
   cwd: z.string().min(1).max(4096).optional().describe("Folder relative to the workspace"),
-  timeoutSec: z.number().positive().max(3600).optional(),
 });
 
 const cap = (s: string): string =>
@@ -36,8 +35,7 @@ export function execTool(sandbox: Sandbox): Tool<unknown> {
         argv: a.argv,
         workspace: ctx.workspace,
         cwd: cwd.value,
-        signal: ctx.signal,
-        ...(a.timeoutSec === undefined ? {} : { limits: { timeoutMs: a.timeoutSec * 1000 } }),
+        signal: ctx.signal, // limits come from the sandbox profile only: the model cannot raise them
       });
       if (!run.ok) return fail(run.error.code, run.error.message);
       const r = run.value;

@@ -2,7 +2,7 @@
 // workspace (confine.ts), with size caps. Writes never touch the sensitive files the sandbox keeps read-only.
 // Reading a file the agent did not write marks the result untrusted.
 import { constants } from "node:fs";
-import { relative } from "node:path";
+import { dirname, relative } from "node:path";
 import { z } from "zod";
 import { decidedPath, ensureDir, type FileOwner, isSensitive, openConfined, parentOf } from "../confine.js";
 import { defineTool, fail, type Tool, type ToolContext, type ToolOutput } from "../tool.js";
@@ -51,6 +51,11 @@ export const readFileTool = defineTool<z.infer<typeof readSchema>>({
 
 const rel = (ctx: ToolContext, p: string) => relative(ctx.workspace, p) || ".";
 
+/** The file and the folders on its way: their names came from the agent's own path, so listing them is trusted. */
+function markWritten(ctx: ToolContext, path: string): void {
+  for (let p = path; p !== ctx.workspace && p.startsWith(ctx.workspace); p = dirname(p)) ctx.written.add(p);
+}
+
 async function writeConfined(ctx: ToolContext, path: string, text: string, owner?: FileOwner): Promise<ToolOutput> {
   if (isSensitive(ctx.workspace, path))
     return fail("SENSITIVE_PATH", `${rel(ctx, path)} runs code or holds config on the host; it is read-only`);
@@ -84,7 +89,7 @@ export function writeFileTool(owner?: FileOwner): Tool<unknown> {
       if (!path.ok) return { ok: false, error: path.error };
       if (Buffer.byteLength(a.content) > MAX_WRITE_BYTES) return fail("TOO_LARGE", "content is over 1 MiB");
       const out = await writeConfined(ctx, path.value, a.content, owner);
-      if (out.ok) ctx.written.add(path.value);
+      if (out.ok) markWritten(ctx, path.value);
       return out;
     },
   });
