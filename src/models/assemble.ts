@@ -38,7 +38,7 @@ const Chunk = z.object({
       }),
     )
     .nullish(),
-  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish(),
+  usage: z.object({ prompt_tokens: z.number().nonnegative(), completion_tokens: z.number().nonnegative() }).nullish(),
 });
 
 type Fragment = z.infer<typeof Fragment>;
@@ -54,7 +54,7 @@ const Completion = z.object({
       finish_reason: z.string().nullish(),
     }),
   ),
-  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish(),
+  usage: z.object({ prompt_tokens: z.number().nonnegative(), completion_tokens: z.number().nonnegative() }).nullish(),
 });
 
 /**
@@ -87,7 +87,18 @@ const FINISH: Record<string, ChatResponse["finishReason"]> = {
   length: "length",
 };
 
+/** Bounds on one answer: a broken or hostile server must not fill the daemon's memory before the deadline. */
+export interface AnswerLimits {
+  /** characters of text, thinking and arguments together (default 1,000,000) */
+  maxChars: number;
+  /** tool calls in one answer (default 64) */
+  maxToolCalls: number;
+}
+
+export const DEFAULT_ANSWER_LIMITS: AnswerLimits = { maxChars: 1_000_000, maxToolCalls: 64 };
+
 export class StreamAssembler {
+  private received = 0;
   private content = "";
   private reasoning = "";
   private readonly calls: PartialCall[] = [];
@@ -99,6 +110,7 @@ export class StreamAssembler {
   constructor(
     private readonly offeredTools: readonly string[],
     onText?: (delta: string) => void,
+    private readonly limits: AnswerLimits = DEFAULT_ANSWER_LIMITS,
   ) {
     this.gate = new TextGate(onText, offeredTools.length > 0);
   }
@@ -127,6 +139,14 @@ export class StreamAssembler {
     }
     for (const f of choice.delta?.tool_calls ?? []) this.addFragment(f);
     if (choice.finish_reason) this.finish = choice.finish_reason;
+    this.received += (choice.delta?.content?.length ?? 0) + (thought?.length ?? 0);
+    if (this.received > this.limits.maxChars || this.calls.length > this.limits.maxToolCalls) {
+      return err(
+        new WardenError("MODEL_FAILED", "the model's answer is larger than Warden accepts", {
+          data: { chars: this.received, toolCalls: this.calls.length, ...this.limits },
+        }),
+      );
+    }
     return ok(undefined);
   }
 
@@ -145,6 +165,7 @@ export class StreamAssembler {
     const args = f.function?.arguments;
     if (typeof args === "string") call.args += args;
     else if (args) call.args = JSON.stringify(args);
+    this.received += (f.function?.name?.length ?? 0) + (typeof args === "string" ? args.length : call.args.length);
   }
 
   /** The joined response; an error when the stream ended before the model finished. */

@@ -100,6 +100,26 @@ describe("OpenAI-compatible provider: failures are values, never throws, never h
     expect(result).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
   });
 
+  it("an answer larger than the limits is MODEL_FAILED, for text and for tool calls", async () => {
+    await using fake = await startFakeOpenAI({
+      script: [
+        { content: "x".repeat(5_000), fragmentSize: 100 },
+        { toolCalls: Array.from({ length: 5 }, (_, i) => ({ name: "read_file", arguments: `{"i":${i}}` })) },
+      ],
+    });
+    const provider = createOpenAICompatibleProvider({
+      baseUrl: fake.baseUrl,
+      model: "m",
+      limits: { maxChars: 1_000, maxToolCalls: 3 },
+    });
+    for (let i = 0; i < 2; i++) {
+      expect(await provider.chat(ask())).toMatchObject({
+        ok: false,
+        error: { code: "MODEL_FAILED", details: { data: { maxChars: 1_000, maxToolCalls: 3 } } },
+      });
+    }
+  });
+
   it("nothing listening is MODEL_FAILED with a fix", async () => {
     const port = await closedPort();
     const provider = createOpenAICompatibleProvider({ baseUrl: `http://127.0.0.1:${port}/v1`, model: "m" });

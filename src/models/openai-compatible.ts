@@ -5,7 +5,7 @@
 // OPENAI_API_KEY in the environment must not reach a local server).
 import OpenAI from "openai";
 import { err, type Result, WardenError } from "../errors.js";
-import { completionAsChunk, StreamAssembler } from "./assemble.js";
+import { type AnswerLimits, completionAsChunk, DEFAULT_ANSWER_LIMITS, StreamAssembler } from "./assemble.js";
 import { runWithDeadline } from "./deadline.js";
 import { type FetchLike, listModels } from "./probe.js";
 import type { ChatMessage, ChatRequest, ChatResponse, ModelProvider, ToolSpec } from "./types.js";
@@ -21,6 +21,8 @@ export interface OpenAICompatibleOptions {
   /** deadline for probe() (default 5 s) */
   probeTimeoutMs?: number;
   fetch?: FetchLike;
+  /** bounds on one answer (default 1,000,000 characters, 64 tool calls) */
+  limits?: Partial<AnswerLimits>;
 }
 
 type WireMessage = Record<string, unknown>;
@@ -103,6 +105,7 @@ function refusesStreamingTools(e: unknown): boolean {
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): ModelProvider {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 300_000;
+  const limits: AnswerLimits = { ...DEFAULT_ANSWER_LIMITS, ...options.limits };
   // Every option the library would otherwise take from process.env is given explicitly.
   const client = new OpenAI({
     baseURL: baseUrl,
@@ -125,7 +128,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
 
   async function chat(req: ChatRequest, onText?: (delta: string) => void): Promise<Result<ChatResponse, WardenError>> {
     const offered = req.tools.map((t) => t.name);
-    const assembler = new StreamAssembler(offered, onText);
+    const assembler = new StreamAssembler(offered, onText, limits);
     const body: Record<string, unknown> = {
       model: options.model,
       messages: toWireMessages(req.messages),
