@@ -9,5 +9,6 @@ export {
   listModels,
   probeLocalServers,
 } from "./probe.js";
+export { type ModelChoice, type ModelSettings, type SelectDeps, selectModelProvider } from "./select.js";
 export { recoverToolCallsFromText } from "./text-tool-calls.js";
 export type { ChatMessage, ChatRequest, ChatResponse, ModelProvider, ToolCall, ToolSpec } from "./types.js";
