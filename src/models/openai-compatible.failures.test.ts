@@ -52,6 +52,14 @@ describe("OpenAI-compatible provider: failures are values, never throws, never h
     expect(fake.requests).toHaveLength(1);
   });
 
+  it("keeps a long error page out of the message", async () => {
+    const page = `<html>${"<p>proxy error</p>\n".repeat(500)}</html>`;
+    const { result } = await chatWith({ status: 502, body: page });
+    expect(result).toMatchObject({ ok: false, error: { code: "MODEL_FAILED", details: { data: { status: 502 } } } });
+    expect(!result.ok && result.error.message.length).toBeLessThan(500);
+    expect(!result.ok && result.error.message).not.toContain("\n");
+  });
+
   it("an HTTP 400 (vLLM without tool support) is MODEL_FAILED with a fix", async () => {
     const { result } = await chatWith({ status: 400, body: '{"error":{"message":"auto tool choice not enabled"}}' });
     expect(result).toMatchObject({ ok: false, error: { code: "MODEL_FAILED", details: { data: { status: 400 } } } });

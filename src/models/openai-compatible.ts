@@ -69,7 +69,13 @@ export function toWireTools(tools: readonly ToolSpec[]): WireMessage[] {
 function describe(e: unknown): string {
   let inner = e;
   for (let depth = 0; depth < 5 && inner instanceof Error && inner.cause !== undefined; depth++) inner = inner.cause;
-  return inner instanceof Error ? inner.message : String(inner);
+  return clip(inner instanceof Error ? inner.message : String(inner));
+}
+
+/** A server's error text goes into logs and back to the model: one short line (a proxy may answer with a page). */
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
 }
 
 const FIX =
@@ -81,14 +87,14 @@ function failure(e: unknown, baseUrl: string, chunks: number): WardenError {
   const fail = (message: string, data?: Record<string, unknown>) =>
     new WardenError("MODEL_FAILED", message, { fix: FIX, ...(data ? { data } : {}) }, { cause: e });
   if (e instanceof OpenAI.APIError && typeof e.status === "number") {
-    return fail(`the model server at ${baseUrl} answered HTTP ${e.status}: ${e.message}`, { status: e.status });
+    return fail(`the model server at ${baseUrl} answered HTTP ${e.status}: ${clip(e.message)}`, { status: e.status });
   }
   const connection = e instanceof OpenAI.APIConnectionError; // a subclass of APIError, without a status
   if (e instanceof OpenAI.APIError && !connection) {
-    return fail(`the model server at ${baseUrl} reported an error: ${e.message}`);
+    return fail(`the model server at ${baseUrl} reported an error: ${clip(e.message)}`);
   }
   if (e instanceof SyntaxError)
-    return fail(`the model server at ${baseUrl} sent invalid JSON in the stream: ${e.message}`);
+    return fail(`the model server at ${baseUrl} sent invalid JSON in the stream: ${clip(e.message)}`);
   if (chunks > 0) {
     return fail(`the stream from the model server at ${baseUrl} broke off after ${chunks} chunks: ${describe(e)}`, {
       chunks,
