@@ -13,6 +13,7 @@ import { SqliteStore } from "../store/index.js";
 import { type CreateTaskInput, Tasks } from "../tasks/index.js";
 import { type AgentDeps, type RunOptions, runTask } from "./loop.js";
 import { ScriptedModel, type ScriptStep } from "./model.fake.js";
+import type { ModelProvider } from "./model.js";
 import { builtinTools } from "./tools/index.js";
 
 export const SECRET = "s3cr3t-VALUE-9f8e7d6c";
@@ -77,12 +78,22 @@ export async function harness(dir: string, options: HarnessOptions = {}) {
     sandbox: options.sandbox ?? fake,
     ...(options.owner ? { fileOwner: options.owner } : {}),
   });
+  const deps = (model: ModelProvider): AgentDeps => ({
+    model,
+    tasks,
+    tools,
+    decide,
+    gate,
+    audit,
+    journal,
+    redactor,
+    ...options.agent,
+  });
   const run = async (steps: ScriptStep[], task: Partial<CreateTaskInput> = {}, opts: RunOptions = {}) => {
     const model = new ScriptedModel(steps);
     const created = await tasks.create({ prompt: "do the thing", principal: "owner", ...task });
     if (!created.ok) throw created.error;
-    const deps: AgentDeps = { model, tasks, tools, decide, gate, audit, journal, redactor, ...options.agent };
-    const outcome = await runTask(deps, created.value.id, opts);
+    const outcome = await runTask(deps(model), created.value.id, opts);
     return { model, outcome, task: created.value, transcript: tasks.transcript(created.value.id) };
   };
   return {
@@ -92,6 +103,7 @@ export async function harness(dir: string, options: HarnessOptions = {}) {
     gate,
     sandbox: fake,
     decisions,
+    deps,
     run,
     /** The parsed tool results the model saw, in order. */
     results: (model: ScriptedModel) =>
