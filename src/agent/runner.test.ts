@@ -79,7 +79,14 @@ describe("TaskRunner", () => {
     const { h, deps } = await setup(dir.path, model);
     using _h = h;
     let killed = 0;
-    const runner = new TaskRunner(deps, { maxConcurrent: 2, sandbox: { killAll: async () => void (killed += 1) } });
+    const runner = new TaskRunner(deps, {
+      maxConcurrent: 2,
+      sandbox: {
+        killAll: async () => {
+          killed += 1;
+        },
+      },
+    });
     const ids: string[] = [];
     const runs = [];
     for (const name of ["asks", "thinks", "waits"]) {
