@@ -3,7 +3,8 @@
 // failures to WardenError values. Must never throw for a server failure, never hang (one deadline covers the whole
 // call), never send `tool_choice` (Ollama ignores it), and never let the client library read process.env (an
 // OPENAI_API_KEY in the environment must not reach a local server).
-import OpenAI from "openai";
+import type OpenAI from "openai";
+import { APIConnectionError, APIError } from "openai/core/error";
 import { err, type Result, WardenError } from "../errors.js";
 import { type AnswerLimits, completionAsChunk, DEFAULT_ANSWER_LIMITS, StreamAssembler } from "./assemble.js";
 import { runWithDeadline } from "./deadline.js";
@@ -86,11 +87,11 @@ function failure(e: unknown, baseUrl: string, chunks: number): WardenError {
   if (e instanceof WardenError) return e;
   const fail = (message: string, data?: Record<string, unknown>) =>
     new WardenError("MODEL_FAILED", message, { fix: FIX, ...(data ? { data } : {}) }, { cause: e });
-  if (e instanceof OpenAI.APIError && typeof e.status === "number") {
+  if (e instanceof APIError && typeof e.status === "number") {
     return fail(`the model server at ${baseUrl} answered HTTP ${e.status}: ${clip(e.message)}`, { status: e.status });
   }
-  const connection = e instanceof OpenAI.APIConnectionError; // a subclass of APIError, without a status
-  if (e instanceof OpenAI.APIError && !connection) {
+  const connection = e instanceof APIConnectionError; // a subclass of APIError, without a status
+  if (e instanceof APIError && !connection) {
     return fail(`the model server at ${baseUrl} reported an error: ${clip(e.message)}`);
   }
   if (e instanceof SyntaxError)
@@ -105,28 +106,40 @@ function failure(e: unknown, baseUrl: string, chunks: number): WardenError {
 
 /** The statuses a server uses to refuse streaming with tools; a retry without streaming is cheap and safe. */
 function refusesStreamingTools(e: unknown): boolean {
-  return e instanceof OpenAI.APIError && typeof e.status === "number" && [400, 422, 500, 501].includes(e.status);
+  return e instanceof APIError && typeof e.status === "number" && [400, 422, 500, 501].includes(e.status);
 }
 
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): ModelProvider {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 300_000;
   const limits: AnswerLimits = { ...DEFAULT_ANSWER_LIMITS, ...options.limits };
-  // Every option the library would otherwise take from process.env is given explicitly.
-  const client = new OpenAI({
-    baseURL: baseUrl,
-    // the library refuses to start without a key; with none, this placeholder's header is removed below
-    apiKey: options.apiKey ?? "none",
-    adminAPIKey: null,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    maxRetries: 0,
-    timeout: timeoutMs,
-    logLevel: "off",
-    ...(options.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  // The client library (about 60 ms to load even bundled) is loaded on the first call, not at daemon start-up.
+  // Every option it would otherwise take from process.env is given explicitly.
+  const makeClient = async () => {
+    const { default: OpenAIClient } = await import("openai");
+    return new OpenAIClient({
+      baseURL: baseUrl,
+      // the library refuses to start without a key; with none, this placeholder's header is removed below
+      apiKey: options.apiKey ?? "none",
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      maxRetries: 0,
+      timeout: timeoutMs,
+      logLevel: "off",
+      ...(options.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  };
+  let clientPromise: Promise<OpenAI> | undefined;
+  const getClient = (): Promise<OpenAI> => {
+    clientPromise ??= makeClient().catch((e: unknown) => {
+      clientPromise = undefined; // a failed load is tried again on the next call
+      throw e;
+    });
+    return clientPromise;
+  };
 
   // Older llama.cpp servers (and builds based on them) answer "Cannot use tools with stream" with HTTP 500: such a
   // request is asked again without streaming, within the same deadline.
@@ -147,7 +160,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     // the body is built by hand (not the library's typed params) so that nothing unasked is ever added
     const streamed = async (signal: AbortSignal) => {
       const params = { ...body, stream: true, stream_options: { include_usage: true } };
-      const stream = await client.chat.completions.create(
+      const stream = await (await getClient()).chat.completions.create(
         params as unknown as OpenAI.ChatCompletionCreateParamsStreaming,
         { signal, maxRetries: 0, timeout: timeoutMs },
       );
@@ -160,7 +173,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     };
     const whole = async (signal: AbortSignal) => {
       const params = { ...body, stream: false };
-      const completion: unknown = await client.chat.completions.create(
+      const completion: unknown = await (await getClient()).chat.completions.create(
         params as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
         { signal, maxRetries: 0, timeout: timeoutMs },
       );
