@@ -204,7 +204,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     return script[i] ?? { status: 500, body: JSON.stringify({ error: { message: "fake: no scripted reply left" } }) };
   };
 
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    // a client that goes away mid-request must not become an unhandled rejection in the test run
+    handle(req, res).catch(() => res.destroy());
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawBody = await readBody(req);
     let body: unknown;
     try {
@@ -250,7 +255,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     } else {
       sendJson(res, 200, completion(recorded, reply, model));
     }
-  });
+  }
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
