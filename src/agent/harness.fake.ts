@@ -6,6 +6,7 @@ import { type Script, ScriptedApprovalGate } from "../approvals/gate.fake.js";
 import { ExecutionJournal } from "../audit/index.js";
 import { MemoryAuditSink } from "../audit/sink.fake.js";
 import { ValueRedactor } from "../log/index.js";
+import type { ModelProvider } from "../models/index.js";
 import { type Action, compilePolicyTexts, type Decision } from "../policy/index.js";
 import { DEFAULT_PROFILE, profileLimits, type Sandbox } from "../sandbox/index.js";
 import { FakeSandbox } from "../sandbox/sandbox.fake.js";
@@ -13,7 +14,6 @@ import { SqliteStore } from "../store/index.js";
 import { type CreateTaskInput, Tasks } from "../tasks/index.js";
 import { type AgentDeps, type RunOptions, runTask } from "./loop.js";
 import { ScriptedModel, type ScriptStep } from "./model.fake.js";
-import type { ModelProvider } from "./model.js";
 import { builtinTools } from "./tools/index.js";
 
 export const SECRET = "s3cr3t-VALUE-9f8e7d6c";

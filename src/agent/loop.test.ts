@@ -194,6 +194,7 @@ rules:
   it("keeps secret values out of the transcript, the model's context and the audit log", async () => {
     await using dir = await tempDir();
     using h = await harness(dir.path);
+    const events: unknown[] = [];
     const { model, transcript, outcome } = await h.run(
       [
         { toolCalls: [call("exec", { argv: ["echo", SECRET] }), call("write_file", { path: "k", content: SECRET })] },
@@ -201,7 +202,10 @@ rules:
         { content: `the key is ${SECRET}` },
       ],
       { prompt: `use ${SECRET}` },
+      { onEvent: (e) => events.push(e) },
     );
+    expect(events.length).toBeGreaterThan(5);
+    expect(JSON.stringify(events)).not.toContain(SECRET);
     expect(outcome.text).toBe("the key is [secret:API_KEY]");
     expect(JSON.stringify(transcript)).not.toContain(SECRET);
     expect(JSON.stringify(transcript)).toContain("[secret:API_KEY]");

@@ -5,9 +5,9 @@
 import type { ApprovalGate } from "../approvals/index.js";
 import type { AuditSink } from "../audit/index.js";
 import type { Redactor } from "../log/index.js";
+import type { ChatMessage, ModelProvider, ToolSpec } from "../models/index.js";
 import type { Action, Decision } from "../policy/index.js";
 import type { Task, TaskState, Tasks } from "../tasks/index.js";
-import type { ChatMessage, ModelProvider, ToolSpec } from "./model.js";
 import { systemPrompt } from "./prompt.js";
 import { type AgentEvent, type Journal, runToolCall, type StepDeps, type StepState } from "./step.js";
 import { type Tool, toolSpec } from "./tool.js";
@@ -128,7 +128,8 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
       );
       const res = await deps.model.chat(
         { messages, tools: specs, maxTokens, signal: stop.signal },
-        opts.onEvent ? (delta) => opts.onEvent?.({ type: "text", delta }) : undefined,
+        // Redacted per delta: a value split across two deltas is caught in the stored answer, not here.
+        opts.onEvent ? (delta) => opts.onEvent?.({ type: "text", delta: deps.redactor.redact(delta) }) : undefined,
       );
       if (stoppedBy) return stoppedBy;
       if (!res.ok) return { state: "failed", text: `model failed: ${res.error.message}` };

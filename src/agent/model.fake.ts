@@ -1,7 +1,7 @@
 // A scripted ModelProvider for the agent's tests and benchmark: each chat() call is answered by the next step of a
 // script (a response, a function of the request, or a failure). Never talks to a model; never used outside tests.
 import { err, ok, type Result, WardenError } from "../errors.js";
-import type { ChatRequest, ChatResponse, ModelProvider, ToolCall } from "./model.js";
+import type { ChatRequest, ChatResponse, ModelProvider, ToolCall } from "../models/index.js";
 
 export type ScriptStep =
   | Partial<ChatResponse>

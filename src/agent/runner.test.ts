@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { ok } from "../errors.js";
+import type { ChatRequest, ModelProvider } from "../models/index.js";
 import { harness } from "./harness.fake.js";
 import { call } from "./model.fake.js";
-import type { ChatRequest, ModelProvider } from "./model.js";
 import { TaskRunner } from "./runner.js";
 
 /** A model that holds each task (named by its prompt) until the test releases it; first turns may call a tool. */

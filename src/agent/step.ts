@@ -5,8 +5,8 @@
 import { type ApprovalGate, awaitApproval } from "../approvals/index.js";
 import type { AuditEventInput, AuditSink, ExecutionJournal } from "../audit/index.js";
 import type { Redactor } from "../log/index.js";
+import type { ToolCall } from "../models/index.js";
 import { type Action, actionSchema, type Budget, type Decision, type Principal, type Taint } from "../policy/index.js";
-import type { ToolCall } from "./model.js";
 import type { Tool, ToolError, ToolOutput } from "./tool.js";
 
 export type Journal = Pick<ExecutionJournal, "begin" | "end">;
@@ -64,8 +64,10 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
       (e: unknown) => `the audit log could not record ${type}: ${(e as Error)?.message ?? String(e)}`,
     );
   };
+  // Events go to screens and channels: the call is shown redacted, like everything else that leaves.
+  const shown: ToolCall = { id: call.id, name: redact(call.name), arguments: redact(call.arguments) };
   const answer = (out: ToolOutput | { ok: false; error: ToolError & { rule?: string | null } }): StepOutcome => {
-    deps.onEvent?.({ type: "tool.result", call, ok: out.ok });
+    deps.onEvent?.({ type: "tool.result", call: shown, ok: out.ok });
     const body = out.ok ? { ok: true, ...out.value } : { ok: false, error: out.error };
     const untrusted = out.ok && out.untrusted === true;
     return { content: redact(JSON.stringify(untrusted ? { ...body, untrusted: true } : body)), untrusted };
@@ -73,7 +75,7 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
   const refuse = (code: string, reason: string, rule?: string | null) =>
     answer({ ok: false, error: rule === undefined ? { code, reason } : { code, reason, rule } });
 
-  deps.onEvent?.({ type: "tool.proposed", call });
+  deps.onEvent?.({ type: "tool.proposed", call: shown });
   const args =
     call.arguments.length > MAX_AUDITED_ARGS ? `${call.arguments.slice(0, MAX_AUDITED_ARGS)}...` : call.arguments;
   const proposed = await audit("tool.proposed", {
@@ -128,7 +130,7 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
   if (decided) return { content: "", untrusted: false, fatal: decided };
   deps.onEvent?.({
     type: "policy.decision",
-    call,
+    call: shown,
     effect: decision.effect,
     rule: decision.rule,
     reason: decision.reason,
@@ -145,7 +147,7 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
     };
     deps.onWaiting?.(true);
     const answered = await awaitApprovalSafely(deps.gate, input, actor, (id) =>
-      deps.onEvent?.({ type: "approval.waiting", call, approval: id }),
+      deps.onEvent?.({ type: "approval.waiting", call: shown, approval: id }),
     );
     deps.onWaiting?.(false);
     if (!answered.ok) return refuse(answered.code, answered.reason, decision.rule);

@@ -2,8 +2,8 @@
 // the Action it proposes, and how it runs once policy (and maybe a human) said yes. Tools never decide policy and
 // never throw for expected failures: they return { ok: false, error } for the model.
 import { z } from "zod";
+import type { ToolSpec } from "../models/index.js";
 import type { Action, Decision } from "../policy/index.js";
-import type { ToolSpec } from "./model.js";
 
 /** The tool-specific part of an Action; the loop adds task, agent, principal, taint, workspace and budget. */
 export type ProposedAction = Pick<Action, "tool" | "argv" | "cwd" | "path" | "url" | "method" | "args">;
