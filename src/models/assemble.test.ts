@@ -23,6 +23,15 @@ describe("StreamAssembler", () => {
     ]);
   });
 
+  it("keeps fragments stamped with fresh ids but no name in the call they continue", () => {
+    const a = new StreamAssembler(["f"]);
+    a.push(delta({ tool_calls: [{ index: 0, id: "a1", function: { name: "f", arguments: '{"x"' } }] }));
+    a.push(delta({ tool_calls: [{ index: 0, id: "a2", function: { arguments: ": 2}" } }] }));
+    a.push(delta({}, "tool_calls"));
+    const r = a.result(0);
+    expect(r.ok && r.value.toolCalls).toEqual([{ id: "a1", name: "f", arguments: '{"x": 2}' }]);
+  });
+
   it("accepts arguments sent as an object, and gives missing or repeated ids unique names", () => {
     const a = new StreamAssembler(["f"]);
     a.push(delta({ tool_calls: [{ index: 0, function: { name: "f", arguments: { path: "a" } } }] }));

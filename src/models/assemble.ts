@@ -153,8 +153,9 @@ export class StreamAssembler {
   private addFragment(f: Fragment): void {
     const index = f.index ?? (f.id ? this.calls.length : Math.max(this.calls.length - 1, 0));
     let call = this.byIndex.get(index);
-    // Ollama-like servers send each whole call at index 0: a new id at a known index is a new call
-    if (call && f.id && call.id && f.id !== call.id) call = undefined;
+    // Ollama-like servers send each whole call at index 0: a new id with a name at a known index is a new call
+    // (a new id without a name is a continuation: some servers stamp every fragment with a fresh id)
+    if (call?.id && f.id && f.id !== call.id && f.function?.name) call = undefined;
     if (!call) {
       call = { id: "", name: "", args: "" };
       this.calls.push(call);
