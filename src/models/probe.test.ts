@@ -22,7 +22,7 @@ describe("probeLocalServers", () => {
   });
 
   it("returns the first candidate in the list that answers /models, with every attempt", async () => {
-    await using slow = await startFakeOpenAI({ models: { delayMs: 5_000, body: '{"data": []}' } });
+    await using slow = await startFakeOpenAI({ models: { delayMs: 10_000, body: '{"data": []}' } });
     await using first = await startFakeOpenAI({ models: ["qwen2.5:3b"] });
     await using second = await startFakeOpenAI({ models: ["other"] });
     const down = `http://127.0.0.1:${await closedPort()}/v1`;
@@ -34,7 +34,7 @@ describe("probeLocalServers", () => {
         { name: "second", baseUrl: second.baseUrl },
       ],
       undefined,
-      { timeoutMs: 200 },
+      { timeoutMs: 1_500 }, // generous: a busy machine must not turn a live server into a timeout
     );
     expect(probe.found).toEqual({ name: "first", baseUrl: first.baseUrl, models: ["qwen2.5:3b"] });
     expect(probe.attempts.map((a) => [a.name, a.ok, a.error?.code])).toEqual([

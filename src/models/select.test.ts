@@ -45,11 +45,14 @@ describe("selectModelProvider", () => {
     expect(await selectModelProvider({ provider: "none" })).toMatchObject({ ok: true, value: { kind: "none" } });
     await using fake = await startFakeOpenAI({ models: ["llama3.2", "qwen2.5"] });
     const candidates = [{ name: "ollama", baseUrl: fake.baseUrl }];
-    const first = await selectModelProvider({ provider: "none" }, { autoDetect: true, candidates });
+    const first = await selectModelProvider(
+      { provider: "none" },
+      { autoDetect: true, candidates, probeTimeoutMs: 3_000 },
+    );
     expect(first).toMatchObject({ ok: true, value: { kind: "detected", model: "llama3.2", server: candidates[0] } });
     const preferred = await selectModelProvider(
       { provider: "none", model: "qwen2.5" },
-      { autoDetect: true, candidates },
+      { autoDetect: true, candidates, probeTimeoutMs: 3_000 },
     );
     expect(preferred).toMatchObject({ ok: true, value: { kind: "detected", model: "qwen2.5" } });
   });
@@ -58,7 +61,7 @@ describe("selectModelProvider", () => {
     await using empty = await startFakeOpenAI({ models: [] });
     const r = await selectModelProvider(
       { provider: "none" },
-      { autoDetect: true, candidates: [{ name: "vllm", baseUrl: empty.baseUrl }] },
+      { autoDetect: true, probeTimeoutMs: 3_000, candidates: [{ name: "vllm", baseUrl: empty.baseUrl }] },
     );
     expect(r).toMatchObject({ ok: true, value: { kind: "none" } });
     expect(r.ok && r.value.detail).toContain("serves no model");
