@@ -102,6 +102,7 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
     redactor: deps.redactor,
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     onWaiting: (waiting) => {
+      flush(); // what led to the request is on record before anyone is asked
       if (waiting) deps.tasks.transition(task.id, "waiting_approval", { from: ["running"] });
       else deps.tasks.transition(task.id, "running", { from: ["waiting_approval"] });
     },
@@ -110,7 +111,15 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
     { role: "system", content: systemPrompt(task.workspace) },
     { role: "user", content: task.prompt },
   ];
-  deps.tasks.append(task.id, messages);
+  // The transcript is written once per turn (one transaction with the usage), and before any approval wait.
+  let unsaved: ChatMessage[] = [...messages];
+  let unsavedUsage = { steps: 0, tokens: 0 };
+  function flush(): void {
+    if (unsaved.length === 0 && unsavedUsage.steps === 0 && unsavedUsage.tokens === 0) return;
+    deps.tasks.append(task.id, unsaved, unsavedUsage);
+    unsaved = [];
+    unsavedUsage = { steps: 0, tokens: 0 };
+  }
   let steps = task.usage.steps;
   let tokens = task.usage.tokens;
   const maxCalls = deps.maxCallsPerTurn ?? 8;
@@ -141,14 +150,12 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
       if (r.toolCalls.length > 0)
         assistant.toolCalls = r.toolCalls.map((c) => ({ ...c, arguments: deps.redactor.redact(c.arguments) }));
       messages.push(assistant);
-      deps.tasks.append(task.id, [assistant], { tokens: used });
+      unsaved.push(assistant);
+      unsavedUsage.tokens += used;
       if (r.toolCalls.length === 0) return { state: "done", text: r.content };
       if (budget.tokens !== undefined && tokens >= budget.tokens)
         return { state: "failed", text: "budget exhausted: tokens" };
 
-      // Results of one turn are stored together: one transaction per turn, not per call (a flood stays cheap).
-      const results: ChatMessage[] = [];
-      const stepsBefore = steps;
       try {
         for (const [i, call] of r.toolCalls.entries()) {
           let content: string;
@@ -159,6 +166,7 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
             if (budget.steps !== undefined && steps >= budget.steps)
               return { state: "failed", text: "budget exhausted: steps" };
             steps += 1;
+            unsavedUsage.steps += 1;
             state.budget = remaining(budget, steps, tokens, clock() - started);
             const out = await runToolCall(stepDeps, state, call);
             if (out.fatal) return { state: "failed", text: out.fatal };
@@ -168,11 +176,12 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
             }
             content = out.content;
           }
-          results.push({ role: "tool", content, toolCallId: call.id });
+          const result: ChatMessage = { role: "tool", content, toolCallId: call.id };
+          messages.push(result);
+          unsaved.push(result);
         }
       } finally {
-        messages.push(...results);
-        deps.tasks.append(task.id, results, { steps: steps - stepsBefore });
+        flush();
       }
     }
   };
@@ -184,6 +193,11 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
     // A store failure or a bug: the task still ends, failed, with the reason.
     end = { state: "failed", text: `internal error: ${(e as Error)?.message ?? String(e)}` };
   } finally {
+    try {
+      flush();
+    } catch {
+      // the store failed: the end of the task below reports it, or throws it to the caller
+    }
     if (deadline) clearTimeout(deadline);
     opts.signal?.removeEventListener("abort", onCancel);
   }
