@@ -11,7 +11,7 @@ const ask = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
   ...extra,
 });
 
-async function chatWith(reply: FakeReply, timeoutMs = 2_000) {
+async function chatWith(reply: FakeReply, timeoutMs = 10_000) {
   await using fake = await startFakeOpenAI({ script: () => reply });
   const provider = createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m", timeoutMs });
   const result = await provider.chat(ask());
