@@ -70,6 +70,15 @@ describe("StreamAssembler", () => {
     expect(shown.join("")).toBe("Checking now. "); // nothing of the call was ever shown
   });
 
+  it("holds back a <function= tag too", () => {
+    const shown: string[] = [];
+    const a = new StreamAssembler(["f"], (d) => shown.push(d));
+    for (const piece of ["On it. <func", 'tion=f>{"a": 1}', "</function>"]) a.push(delta({ content: piece }));
+    a.push(delta({}, "stop"));
+    expect(a.result(0)).toMatchObject({ ok: true, value: { toolCalls: [{ name: "f", arguments: '{"a": 1}' }] } });
+    expect(shown.join("")).toBe("On it. ");
+  });
+
   it("streams everything live when no tools are offered", () => {
     const shown: string[] = [];
     const a = new StreamAssembler([], (d) => shown.push(d));

@@ -47,6 +47,14 @@ describe("recoverToolCallsFromText", () => {
     }
   });
 
+  it("recovers Llama's <function=NAME> form with the arguments exactly as written", () => {
+    const text = 'Sure.<function=read_file>{"path": "a"}</function><function=exec>{"argv": ["id"]}</function>';
+    expect(recoverToolCallsFromText(text, offered)).toEqual({
+      calls: [{ id: "call_text_0", name: "read_file", arguments: '{"path": "a"}' }],
+      rest: 'Sure.<function=exec>{"argv": ["id"]}</function>',
+    });
+  });
+
   it("passes arguments the model double-encoded as a string on unchanged", () => {
     const r = recoverToolCallsFromText('{"name": "read_file", "arguments": "{\\"path\\": \\"x\\"}"}', offered);
     expect(r.calls[0]?.arguments).toBe('{"path": "x"}');

@@ -1,5 +1,6 @@
 // Recovers tool calls that a model wrote as plain text (a server or chat template without tool support):
-// `<tool_call>{...}</tool_call>` blocks (Hermes, Qwen), `[TOOL_CALLS][...]` (Mistral), `<|python_tag|>{...}` (Llama 3.1)
+// `<tool_call>{...}</tool_call>` blocks (Hermes, Qwen), `[TOOL_CALLS][...]` (Mistral), `<|python_tag|>{...}` and
+// `<function=NAME>{...}</function>` (Llama 3.x)
 // and an answer that is nothing but a JSON object or array naming a tool (optionally in a ```json fence).
 // Only tools offered in the request are recovered; anything else stays text. Arguments are returned as raw text: this
 // module never judges them (the agent loop validates them against the tool's schema). Never throws.
@@ -87,6 +88,14 @@ export function recoverToolCallsFromText(text: string, offeredNames: Iterable<st
       const broken = parseJson(trimmed).ok ? undefined : fromBrokenBlock(trimmed, offered);
       if (!broken) return whole;
       found.push(broken);
+      return "";
+    });
+  } else if (text.includes("<function=")) {
+    // Llama 3.x's own format: <function=NAME>{...}</function>, the arguments kept exactly as written
+    const block = /<function=([A-Za-z0-9_.:-]+)>([\s\S]*?)(?:<\/function>|$)/g;
+    rest = text.replace(block, (whole, name: string, inner: string) => {
+      if (!offered.has(name)) return whole;
+      found.push({ name, arguments: inner.trim() === "" ? "{}" : inner.trim() });
       return "";
     });
   } else {

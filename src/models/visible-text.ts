@@ -12,7 +12,8 @@ export function splitThinking(content: string): { thinking: string; answer: stri
   return { thinking: start.slice("<think>".length, close), answer: start.slice(close + "</think>".length).trimStart() };
 }
 
-const TAG = "<tool_call>";
+/** Tags that open a tool call written as text in the middle of an answer. */
+const TAGS = ["<tool_call>", "<function="];
 
 /** Streams visible text to `onText`, holding back whatever may be a tool call written as text. */
 export class TextGate {
@@ -31,16 +32,18 @@ export class TextGate {
     }
     if (this.mode === "undecided" && content.trim() !== "") this.mode = mayBeTextToolCall(content) ? "held" : "live";
     if (this.mode !== "live") return;
-    const tag = content.indexOf(TAG);
-    if (tag >= 0) {
-      this.emitUpTo(content, tag);
+    const tags = TAGS.map((t) => content.indexOf(t)).filter((i) => i >= 0);
+    if (tags.length > 0) {
+      this.emitUpTo(content, Math.min(...tags));
       return;
     }
-    let keep = 0; // a tail that could be the start of the tag waits for the next delta
-    for (let n = Math.min(TAG.length - 1, content.length); n > 0; n--) {
-      if (content.endsWith(TAG.slice(0, n))) {
-        keep = n;
-        break;
+    let keep = 0; // a tail that could be the start of a tag waits for the next delta
+    for (const tag of TAGS) {
+      for (let n = Math.min(tag.length - 1, content.length); n > keep; n--) {
+        if (content.endsWith(tag.slice(0, n))) {
+          keep = n;
+          break;
+        }
       }
     }
     this.emitUpTo(content, content.length - keep);
