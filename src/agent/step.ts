@@ -117,7 +117,7 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
   if (!checked.success) return refuse("INVALID_ARGUMENTS", "the action is malformed (too long or too many items)");
   const action = checked.data;
 
-  const decision = deps.decide(action);
+  const decision = decideSafely(deps.decide, action);
   const auditedAction = JSON.parse(redact(JSON.stringify(action))) as Record<string, unknown>;
   const decided = await audit("policy.decision", {
     call: call.id,
@@ -221,5 +221,15 @@ async function awaitApprovalSafely(
       code: typeof code === "string" ? code : "APPROVAL_FAILED",
       reason: "the approval could not complete",
     };
+  }
+}
+
+/** The engine never throws, but whatever decide is passed in, a throw must deny, never crash the loop or allow. */
+function decideSafely(decide: (a: Action) => Decision, action: Action): Decision {
+  try {
+    return decide(action);
+  } catch (e) {
+    const reason = `policy engine error: ${(e as Error)?.message ?? String(e)}`;
+    return { effect: "deny", rule: null, file: null, line: null, reason, facts: {}, matched: [], policyVersion: "" };
   }
 }

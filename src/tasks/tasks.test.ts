@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { mkdir, realpath, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
@@ -41,6 +41,18 @@ describe("Tasks", () => {
     expect(other.value.workspace).not.toBe(t.value.workspace);
     expect(other.value.taint).toBe("untrusted");
     expect(tasks.list({ parent: t.value.id }).map((x) => x.id)).toEqual([other.value.id]);
+    store.close();
+  });
+
+  it("works in a given folder by its real path, and refuses a missing one", async () => {
+    await using dir = await tempDir();
+    const { store, tasks } = await setup(dir.path);
+    await mkdir(join(dir.path, "project"));
+    await symlink(join(dir.path, "project"), join(dir.path, "link"));
+    const t = await tasks.create({ prompt: "x", principal: "owner", workspace: join(dir.path, "link") });
+    expect(t.ok && t.value.workspace).toBe(join(await realpath(dir.path), "project"));
+    const missing = await tasks.create({ prompt: "x", principal: "owner", workspace: join(dir.path, "nope") });
+    expect(!missing.ok && missing.error.code).toBe("INTERNAL");
     store.close();
   });
 

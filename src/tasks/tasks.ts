@@ -2,6 +2,7 @@
 // redacted transcript, and the start-up sweep. Every text that enters is redacted first. Never runs a task itself,
 // and never moves a task out of a final state.
 import { randomBytes } from "node:crypto";
+import { realpath, stat } from "node:fs/promises";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import type { Redactor } from "../log/index.js";
 import type { Principal, Taint } from "../policy/index.js";
@@ -88,6 +89,12 @@ const toTask = (r: Row): Task => {
   };
 };
 
+async function existingFolder(path: string): Promise<string> {
+  const real = await realpath(path);
+  if (!(await stat(real)).isDirectory()) throw new Error(`${path} is not a folder`);
+  return real;
+}
+
 const FINAL_SQL = FINAL_STATES.map((s) => `'${s}'`).join(",");
 
 /** Contract: methods throw only STORE_FAILED-class errors of the store; expected refusals are Results. */
@@ -113,7 +120,11 @@ export class Tasks {
     const id = `t_${randomBytes(9).toString("base64url")}`;
     let workspace: string;
     try {
-      workspace = input.workspace ?? (await createWorkspace(this.deps.workspacesRoot, id, this.deps.workspaceOwner));
+      // A given folder is used as it is (never chowned), by its real path: tools compare real paths against it.
+      workspace =
+        input.workspace === undefined
+          ? await createWorkspace(this.deps.workspacesRoot, id, this.deps.workspaceOwner)
+          : await existingFolder(input.workspace);
     } catch (e) {
       return err(
         new WardenError("INTERNAL", `cannot create the task workspace: ${(e as Error).message}`, {}, { cause: e }),
