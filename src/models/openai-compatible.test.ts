@@ -209,7 +209,9 @@ describe("OpenAI-compatible provider: what the server sees", () => {
   it("sends no Authorization header without a key, even with OPENAI_API_KEY in the environment", async () => {
     await using fake = await startFakeOpenAI({ script: [{ content: "a" }, { content: "b" }] });
     const saved = process.env.OPENAI_API_KEY;
+    const savedHeaders = process.env.OPENAI_CUSTOM_HEADERS;
     process.env.OPENAI_API_KEY = "sk-environment-secret";
+    process.env.OPENAI_CUSTOM_HEADERS = "X-Leak: sk-header-secret";
     try {
       const anonymous = createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m" });
       expect((await anonymous.chat(ask())).ok).toBe(true);
@@ -218,6 +220,12 @@ describe("OpenAI-compatible provider: what the server sees", () => {
     } finally {
       if (saved === undefined) delete process.env.OPENAI_API_KEY;
       else process.env.OPENAI_API_KEY = saved;
+      if (savedHeaders === undefined) delete process.env.OPENAI_CUSTOM_HEADERS;
+      else process.env.OPENAI_CUSTOM_HEADERS = savedHeaders;
+    }
+    for (const r of fake.requests) {
+      expect(Object.keys(r.headers).filter((h) => h.startsWith("x-"))).toEqual([]);
+      expect(JSON.stringify(r.headers)).not.toContain("secret");
     }
     expect(fake.requests[0]?.headers.authorization).toBeUndefined();
     expect(fake.requests[1]?.headers.authorization).toBe("Bearer local-key");

@@ -104,6 +104,21 @@ function failure(e: unknown, baseUrl: string, chunks: number): WardenError {
   return fail(`cannot reach the model server at ${baseUrl}: ${describe(e)}`);
 }
 
+/** The only request headers that reach the server. */
+const SENT_HEADERS = new Set(["accept", "authorization", "content-type"]);
+
+/**
+ * The library adds headers of its own, some from process.env (OPENAI_CUSTOM_HEADERS) and some describing this machine
+ * (X-Stainless-OS, -Arch, -Runtime-Version): only the headers a chat request needs are let through.
+ */
+function onlyNeededHeaders(inner: FetchLike): FetchLike {
+  return (input, init) => {
+    const headers = new Headers();
+    for (const [name, value] of new Headers(init?.headers)) if (SENT_HEADERS.has(name)) headers.set(name, value);
+    return inner(input, { ...init, headers });
+  };
+}
+
 /** The statuses a server uses to refuse streaming with tools; a retry without streaming is cheap and safe. */
 function refusesStreamingTools(e: unknown): boolean {
   return e instanceof APIError && typeof e.status === "number" && [400, 422, 500, 501].includes(e.status);
@@ -129,7 +144,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
       timeout: timeoutMs,
       logLevel: "off",
       ...(options.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: onlyNeededHeaders(options.fetch ?? globalThis.fetch),
     });
   };
   let clientPromise: Promise<OpenAI> | undefined;
