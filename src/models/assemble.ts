@@ -1,7 +1,8 @@
 // Joins the chunks of a streamed chat completion into one ChatResponse: content deltas, tool calls joined from
 // `delta.tool_calls[]` fragments by index (and by id, for servers that reuse one index), usage, finish reason.
-// Every chunk is untrusted input and is checked with zod first. Also gates the streamed text so that text which turns
-// out to be a tool call is never shown as an answer. Pure: no I/O; never throws (a bad chunk is an error value).
+// Every chunk is untrusted input and is checked with zod first, and one answer is bounded in size. Streamed text goes
+// through the TextGate (visible-text.ts), so a tool call written as text is never shown as an answer. Pure: no I/O;
+// never throws (a bad chunk is an error value). A whole, non-streamed completion is turned into one chunk first.
 import { z } from "zod";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { recoverToolCallsFromText } from "./text-tool-calls.js";
