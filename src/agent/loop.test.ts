@@ -29,7 +29,8 @@ describe("agent loop", () => {
       [["echo", "hi"], task.workspace, task.workspace],
     ]);
     const types = h.audit.events.map((e) => e.type);
-    expect(types.slice(0, 4)).toEqual(["tool.proposed", "policy.decision", "exec.start", "exec.end"]);
+    expect(types.slice(0, 5)).toEqual(["model.response", "tool.proposed", "policy.decision", "exec.start", "exec.end"]);
+    expect(h.audit.ofType("model.response")).toHaveLength(5);
     expect(types.filter((t) => t === "exec.start")).toHaveLength(3); // write, exec, edit; reads are not journaled
     expect(types.at(-1)).toBe("task.ended");
     const decision = h.audit.ofType("policy.decision")[0]?.data;
@@ -267,6 +268,16 @@ rules:
     expect((await cancelled).outcome).toMatchObject({ state: "cancelled", task: { state: "cancelled" } });
     const slow = await h.run([hang], { budget: { wallMs: 20 } });
     expect(slow.outcome).toMatchObject({ state: "failed", text: "budget exhausted: wall time" });
+  });
+
+  it("stops, running nothing, when the audit log cannot record", async () => {
+    await using dir = await tempDir();
+    using h = await harness(dir.path);
+    h.audit.failWith = new Error("disk full");
+    const { outcome } = await h.run([{ toolCalls: [call("exec", { argv: ["echo", "x"] })] }]);
+    expect(outcome).toMatchObject({ state: "failed", task: { state: "failed" } });
+    expect(outcome.text).toContain("audit log could not record");
+    expect(h.sandbox.calls).toHaveLength(0);
   });
 
   it("a cancel while waiting on an approval cancels the request and runs nothing", async () => {

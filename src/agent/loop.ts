@@ -152,6 +152,25 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
       messages.push(assistant);
       unsaved.push(assistant);
       unsavedUsage.tokens += used;
+      // The text itself is in the transcript; the audit log records that the model answered and what it asked for.
+      const recorded = await deps.audit
+        .append({
+          type: "model.response",
+          actor,
+          task: task.id,
+          data: {
+            model: deps.model.id,
+            finishReason: r.finishReason,
+            promptTokens: r.usage.promptTokens,
+            completionTokens: r.usage.completionTokens,
+            toolCalls: r.toolCalls.length,
+          },
+        })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!recorded) return { state: "failed", text: "the audit log could not record the model's answer" };
       if (r.toolCalls.length === 0) return { state: "done", text: r.content };
       if (budget.tokens !== undefined && tokens >= budget.tokens)
         return { state: "failed", text: "budget exhausted: tokens" };
