@@ -178,6 +178,8 @@ rules:
     const first = h.gate.requests[0];
     expect(first?.decision).toMatchObject({ effect: "ask", rule: "false-asks" });
     expect(h.tasks.get(first?.task as string)?.state).toBe("waiting_approval");
+    // The turn that led to the request is on record before the wait (a restart can resume from it).
+    expect(h.tasks.transcript(first?.task as string).map((m) => m.role)).toEqual(["system", "user", "assistant"]);
     expect(h.sandbox.calls).toHaveLength(0);
     h.gate.settle(first?.id as string, "approved");
     await vi.waitFor(() => expect(h.gate.requests).toHaveLength(2));

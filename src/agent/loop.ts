@@ -5,9 +5,9 @@
 import type { ApprovalGate } from "../approvals/index.js";
 import type { AuditSink } from "../audit/index.js";
 import type { Redactor } from "../log/index.js";
-import type { ChatMessage, ModelProvider, ToolSpec } from "../models/index.js";
+import type { ChatMessage, ModelProvider, ToolCall, ToolSpec } from "../models/index.js";
 import type { Action, Decision } from "../policy/index.js";
-import type { Task, TaskState, Tasks } from "../tasks/index.js";
+import type { Task, TaskState, Tasks, TranscriptEntry } from "../tasks/index.js";
 import { systemPrompt } from "./prompt.js";
 import { type AgentEvent, type Journal, runToolCall, type StepDeps, type StepState } from "./step.js";
 import { type Tool, toolSpec } from "./tool.js";
@@ -22,6 +22,11 @@ export interface AgentDeps {
   audit: AuditSink;
   journal: Journal;
   redactor: Pick<Redactor, "redact">;
+  /**
+   * The task's approval requests still pending (the daemon passes `(t) => approvals.list({ state: "pending", task: t })`):
+   * a resumed call waits on its request instead of asking again.
+   */
+  pendingApprovals?: StepDeps["pendingApprovals"];
   /** Tool calls beyond this in one model response are refused, not run (default 8). */
   maxCallsPerTurn?: number;
   /** Completion tokens asked per model turn (default 2048). */
@@ -52,10 +57,23 @@ const TOO_MANY = (n: number) =>
 type Stop = { state: RunOutcome["state"]; text: string };
 
 /** Run a queued task to its end. Contract: resolves (never rejects) unless the store itself fails. */
-export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions = {}): Promise<RunOutcome> {
+export function runTask(deps: AgentDeps, taskId: string, opts: RunOptions = {}): Promise<RunOutcome> {
+  return drive(deps, taskId, "queued", opts);
+}
+
+/**
+ * Continue a task left waiting_approval by a restart: the conversation comes back from the transcript, and the tool
+ * calls of the last turn that have no result yet go through policy again (a request still pending for the same
+ * action is awaited, not asked twice; see AgentDeps.pendingApprovals). Nothing that already ran runs again.
+ */
+export function resumeTask(deps: AgentDeps, taskId: string, opts: RunOptions = {}): Promise<RunOutcome> {
+  return drive(deps, taskId, "waiting_approval", opts);
+}
+
+async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: RunOptions): Promise<RunOutcome> {
   const clock = deps.clock ?? Date.now;
   const started = clock();
-  const start = deps.tasks.transition(taskId, "running", { from: ["queued"] });
+  const start = deps.tasks.transition(taskId, "running", { from: [from] });
   if (!start.ok) {
     const task = deps.tasks.get(taskId);
     if (!task) throw start.error;
@@ -79,7 +97,10 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
   const deadline =
     budget.wallMs === undefined
       ? undefined
-      : setTimeout(() => halt({ state: "failed", text: "budget exhausted: wall time" }), budget.wallMs);
+      : setTimeout(
+          () => halt({ state: "failed", text: "budget exhausted: wall time" }),
+          Math.max(0, budget.wallMs - task.usage.wallMs),
+        );
 
   const tools = new Map(deps.tools.map((t) => [t.name, t]));
   const specs = toolSpecs(deps.tools);
@@ -101,18 +122,23 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
     journal: deps.journal,
     redactor: deps.redactor,
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    ...(deps.pendingApprovals ? { pendingApprovals: deps.pendingApprovals } : {}),
     onWaiting: (waiting) => {
       flush(); // what led to the request is on record before anyone is asked
       if (waiting) deps.tasks.transition(task.id, "waiting_approval", { from: ["running"] });
       else deps.tasks.transition(task.id, "running", { from: ["waiting_approval"] });
     },
   };
-  const messages: ChatMessage[] = [
-    { role: "system", content: systemPrompt(task.workspace) },
-    { role: "user", content: task.prompt },
-  ];
+  const fresh = from === "queued";
+  const messages: ChatMessage[] = fresh
+    ? [
+        { role: "system", content: systemPrompt(task.workspace) },
+        { role: "user", content: task.prompt },
+      ]
+    : deps.tasks.transcript(task.id).map(toChatMessage);
+  const unanswered = fresh ? [] : unansweredCalls(messages);
   // The transcript is written once per turn (one transaction with the usage), and before any approval wait.
-  let unsaved: ChatMessage[] = [...messages];
+  let unsaved: ChatMessage[] = fresh ? [...messages] : [];
   let unsavedUsage = { steps: 0, tokens: 0 };
   function flush(): void {
     if (unsaved.length === 0 && unsavedUsage.steps === 0 && unsavedUsage.tokens === 0) return;
@@ -124,7 +150,43 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
   let tokens = task.usage.tokens;
   const maxCalls = deps.maxCallsPerTurn ?? 8;
 
+  /** Run one turn's tool calls in order; a Stop when the task must end. */
+  const handleCalls = async (calls: readonly ToolCall[]): Promise<Stop | null> => {
+    try {
+      for (const [i, call] of calls.entries()) {
+        let content: string;
+        if (i >= maxCalls) {
+          content = TOO_MANY(maxCalls);
+        } else {
+          if (stoppedBy) return stoppedBy;
+          if (budget.steps !== undefined && steps >= budget.steps)
+            return { state: "failed", text: "budget exhausted: steps" };
+          steps += 1;
+          unsavedUsage.steps += 1;
+          state.budget = remaining(budget, steps, tokens, task.usage.wallMs + clock() - started);
+          const out = await runToolCall(stepDeps, state, call);
+          if (out.fatal) return { state: "failed", text: out.fatal };
+          if (out.untrusted && state.taint === "trusted") {
+            state.taint = "untrusted";
+            deps.tasks.taint(task.id);
+          }
+          content = out.content;
+        }
+        const result: ChatMessage = { role: "tool", content, toolCallId: call.id };
+        messages.push(result);
+        unsaved.push(result);
+      }
+      return null;
+    } finally {
+      flush();
+    }
+  };
+
   const run = async (): Promise<Stop> => {
+    if (unanswered.length > 0) {
+      const stopped = await handleCalls(unanswered);
+      if (stopped) return stopped;
+    }
     for (;;) {
       if (stoppedBy) return stoppedBy;
       if (budget.steps !== undefined && steps >= budget.steps)
@@ -175,33 +237,8 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
       if (budget.tokens !== undefined && tokens >= budget.tokens)
         return { state: "failed", text: "budget exhausted: tokens" };
 
-      try {
-        for (const [i, call] of r.toolCalls.entries()) {
-          let content: string;
-          if (i >= maxCalls) {
-            content = TOO_MANY(maxCalls);
-          } else {
-            if (stoppedBy) return stoppedBy;
-            if (budget.steps !== undefined && steps >= budget.steps)
-              return { state: "failed", text: "budget exhausted: steps" };
-            steps += 1;
-            unsavedUsage.steps += 1;
-            state.budget = remaining(budget, steps, tokens, clock() - started);
-            const out = await runToolCall(stepDeps, state, call);
-            if (out.fatal) return { state: "failed", text: out.fatal };
-            if (out.untrusted && state.taint === "trusted") {
-              state.taint = "untrusted";
-              deps.tasks.taint(task.id);
-            }
-            content = out.content;
-          }
-          const result: ChatMessage = { role: "tool", content, toolCallId: call.id };
-          messages.push(result);
-          unsaved.push(result);
-        }
-      } finally {
-        flush();
-      }
+      const stopped = await handleCalls(r.toolCalls);
+      if (stopped) return stopped;
     }
   };
 
@@ -233,6 +270,22 @@ export async function runTask(deps: AgentDeps, taskId: string, opts: RunOptions 
     })
     .catch(() => undefined); // the task's own row already says how it ended
   return { state: end.state, text, task: finished.ok ? finished.value : (deps.tasks.get(task.id) as Task) };
+}
+
+function toChatMessage(e: TranscriptEntry): ChatMessage {
+  const m: ChatMessage = { role: e.role, content: e.content };
+  if (e.toolCalls) m.toolCalls = e.toolCalls;
+  if (e.toolCallId !== undefined) m.toolCallId = e.toolCallId;
+  return m;
+}
+
+/** The tool calls of the last assistant message that have no result yet, in order. */
+function unansweredCalls(messages: readonly ChatMessage[]): ToolCall[] {
+  const at = messages.findLastIndex((m) => m.role === "assistant");
+  const last = messages[at];
+  if (!last?.toolCalls) return [];
+  const answered = new Set(messages.slice(at + 1).map((m) => m.toolCallId));
+  return last.toolCalls.filter((c) => !answered.has(c.id));
 }
 
 function remaining(b: Task["budget"], steps: number, tokens: number, wallMs: number) {

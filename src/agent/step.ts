@@ -2,7 +2,7 @@
 // human on ask, run the tool (journaled when it changes something), redact the output, and hand back the text for
 // the model. Every stage is audited. Nothing the model sends is executed unless it validated and was allowed;
 // failures are results for the model, never exceptions. Only an audit write failure stops the task (`fatal`).
-import { type ApprovalGate, awaitApproval } from "../approvals/index.js";
+import { type ApprovalGate, awaitApproval, bindingHash } from "../approvals/index.js";
 import type { AuditEventInput, AuditSink, ExecutionJournal } from "../audit/index.js";
 import type { Redactor } from "../log/index.js";
 import type { ToolCall } from "../models/index.js";
@@ -26,6 +26,8 @@ export interface StepDeps {
   journal: Journal;
   redactor: Pick<Redactor, "redact">;
   onEvent?: (e: AgentEvent) => void;
+  /** Requests of the task still pending (after a restart): a call for the same action waits on it, never asks twice. */
+  pendingApprovals?: (task: string) => readonly { id: string; action: Record<string, unknown> }[];
   /** Called when the call waits on a human and when the answer came (task state waiting_approval <-> running). */
   onWaiting?: (waiting: boolean) => void;
 }
@@ -146,9 +148,14 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
       actor,
     };
     deps.onWaiting?.(true);
-    const answered = await awaitApprovalSafely(deps.gate, input, actor, (id) =>
-      deps.onEvent?.({ type: "approval.waiting", call: shown, approval: id }),
-    );
+    const hash = bindingHash(auditedAction);
+    const earlier = deps.pendingApprovals?.(state.task).find((a) => bindingHash(a.action) === hash);
+    if (earlier) deps.onEvent?.({ type: "approval.waiting", call: shown, approval: earlier.id });
+    const answered = earlier
+      ? await awaitExisting(deps.gate, earlier.id, auditedAction, actor)
+      : await awaitApprovalSafely(deps.gate, input, actor, (id) =>
+          deps.onEvent?.({ type: "approval.waiting", call: shown, approval: id }),
+        );
     deps.onWaiting?.(false);
     if (!answered.ok) return refuse(answered.code, answered.reason, decision.rule);
     approval = answered.id;
@@ -190,6 +197,26 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
 }
 
 type Answered = { ok: true; id: string } | { ok: false; code: string; reason: string };
+
+/** Wait on a request made before a restart, then claim it, as awaitApproval does for a new one. */
+async function awaitExisting(
+  gate: ApprovalGate,
+  id: string,
+  action: Record<string, unknown>,
+  actor: string,
+): Promise<Answered> {
+  try {
+    const answer = await gate.wait(id);
+    if (answer.state !== "approved") {
+      const code = answer.state === "expired" ? "APPROVAL_EXPIRED" : "APPROVAL_DENIED";
+      return { ok: false, code, reason: answer.reason ?? answer.state };
+    }
+    const used = gate.consume(id, action, actor);
+    return used.ok ? { ok: true, id } : { ok: false, code: used.error.code, reason: used.error.message };
+  } catch {
+    return { ok: false, code: "APPROVAL_FAILED", reason: "the approval could not complete" };
+  }
+}
 
 async function awaitApprovalSafely(
   gate: ApprovalGate,
