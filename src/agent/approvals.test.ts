@@ -20,6 +20,9 @@ rules:
   - { id: echo-asks, effect: ask, reason: echo needs a human, match: { tool: exec, executable: echo } }
 `;
 
+/** Generous: other suites share the machine's two cores. */
+const WAIT = { timeout: 10_000 };
+
 describe("agent loop with the real approval queue and audit log", () => {
   it("waits on a persisted request, runs once approved, and the audit chain verifies", async () => {
     await using dir = await tempDir();
@@ -42,7 +45,7 @@ describe("agent loop with the real approval queue and audit log", () => {
     const running = runTask({ ...deps, decide: (a) => policy.value.decide(a) }, task.value.id);
     const owner = { id: "owner", role: "owner" as const, via: "test" };
     const pending = async () => {
-      await vi.waitFor(() => expect(gate.list({ state: "pending" })).toHaveLength(1));
+      await vi.waitFor(() => expect(gate.list({ state: "pending" })).toHaveLength(1), WAIT);
       return gate.list({ state: "pending" })[0]?.id as string;
     };
     const first = await pending();

@@ -53,7 +53,7 @@ export interface HarnessOptions {
 }
 
 export async function harness(dir: string, options: HarnessOptions = {}) {
-  const store = SqliteStore.open(join(dir, "state.db"));
+  const store = SqliteStore.open(join(dir, "state.db"), { durability: "normal" });
   const redactor = new ValueRedactor();
   redactor.add("API_KEY", SECRET);
   const tasks = Tasks.open({

@@ -6,6 +6,9 @@ import { WardenError } from "../errors.js";
 import { harness, SECRET } from "./harness.fake.js";
 import { call } from "./model.fake.js";
 
+/** Generous: other suites share the machine's two cores. */
+const WAIT = { timeout: 10_000 };
+
 describe("agent loop", () => {
   it("runs allowed tools, audits every step, journals side effects and ends with the answer", async () => {
     await using dir = await tempDir();
@@ -174,7 +177,7 @@ rules:
       { toolCalls: [call("exec", { argv: ["false"] })] },
       { toolCalls: [call("exec", { argv: ["false"] })] },
     ]);
-    await vi.waitFor(() => expect(h.gate.requests).toHaveLength(1));
+    await vi.waitFor(() => expect(h.gate.requests).toHaveLength(1), WAIT);
     const first = h.gate.requests[0];
     expect(first?.decision).toMatchObject({ effect: "ask", rule: "false-asks" });
     expect(h.tasks.get(first?.task as string)?.state).toBe("waiting_approval");
@@ -182,7 +185,7 @@ rules:
     expect(h.tasks.transcript(first?.task as string).map((m) => m.role)).toEqual(["system", "user", "assistant"]);
     expect(h.sandbox.calls).toHaveLength(0);
     h.gate.settle(first?.id as string, "approved");
-    await vi.waitFor(() => expect(h.gate.requests).toHaveLength(2));
+    await vi.waitFor(() => expect(h.gate.requests).toHaveLength(2), WAIT);
     expect(h.sandbox.calls).toHaveLength(1);
     h.gate.settle(h.gate.requests[1]?.id as string, "denied", "not today");
     const { outcome, model } = await running;
@@ -287,7 +290,7 @@ rules:
     using h = await harness(dir.path);
     const cancel = new AbortController();
     const running = h.run([{ toolCalls: [call("exec", { argv: ["false"] })] }], {}, { signal: cancel.signal });
-    await vi.waitFor(() => expect(h.gate.requests).toHaveLength(1));
+    await vi.waitFor(() => expect(h.gate.requests).toHaveLength(1), WAIT);
     cancel.abort();
     const { outcome } = await running;
     expect(outcome.state).toBe("cancelled");

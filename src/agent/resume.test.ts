@@ -6,6 +6,9 @@ import { harness } from "./harness.fake.js";
 import { resumeTask } from "./loop.js";
 import { call, ScriptedModel } from "./model.fake.js";
 
+/** Generous: other suites share the machine's two cores. */
+const WAIT = { timeout: 10_000 };
+
 describe("resumeTask", () => {
   it("waits on the request made before the restart, runs the call once, and goes on", async () => {
     await using dir = await tempDir();
@@ -44,7 +47,7 @@ describe("resumeTask", () => {
     const model = new ScriptedModel([{ content: "resumed" }]);
     const pendingFor = (t: string) => h.gate.requests.filter((r) => r.task === t && r.state === "pending");
     const resumed = resumeTask({ ...h.deps(model), pendingApprovals: pendingFor }, task.id);
-    await vi.waitFor(() => expect(h.tasks.get(task.id)?.state).toBe("waiting_approval"));
+    await vi.waitFor(() => expect(h.tasks.get(task.id)?.state).toBe("waiting_approval"), WAIT);
     expect(h.sandbox.calls).toHaveLength(0);
     h.gate.settle(asked.id, "approved");
     const outcome = await resumed;

@@ -40,6 +40,9 @@ async function setup(dir: string, model: ModelProvider) {
   return { h, deps };
 }
 
+/** Generous: other suites share the machine's two cores. */
+const WAIT = { timeout: 10_000 };
+
 describe("TaskRunner", () => {
   it("serves senders in turn within the limits", async () => {
     await using dir = await tempDir();
@@ -55,7 +58,7 @@ describe("TaskRunner", () => {
     const runs = [];
     for (const n of ["a1", "a2", "a3", "a4"]) runs.push((await submit(n, "alice")).outcome);
     for (const n of ["b1", "b2"]) runs.push((await submit(n, "bob")).outcome);
-    await vi.waitFor(() => expect(model.started).toEqual(["a1", "a2"]));
+    await vi.waitFor(() => expect(model.started).toEqual(["a1", "a2"]), WAIT);
     expect(runner.queued).toHaveLength(4);
     for (const [release, next] of [
       ["a1", "b1"],
@@ -64,7 +67,7 @@ describe("TaskRunner", () => {
       ["a3", "a4"],
     ] as const) {
       model.release(release);
-      await vi.waitFor(() => expect(model.started.at(-1)).toBe(next));
+      await vi.waitFor(() => expect(model.started.at(-1)).toBe(next), WAIT);
       expect(runner.running.length).toBeLessThanOrEqual(2);
     }
     model.release("b2");
@@ -95,8 +98,8 @@ describe("TaskRunner", () => {
       ids.push(t.value.id);
       runs.push(runner.submit(t.value.id));
     }
-    await vi.waitFor(() => expect(h.gate.requests).toHaveLength(1));
-    await vi.waitFor(() => expect(model.started).toContain("thinks"));
+    await vi.waitFor(() => expect(h.gate.requests).toHaveLength(1), WAIT);
+    await vi.waitFor(() => expect(model.started).toContain("thinks"), WAIT);
     expect(runner.queued).toEqual([ids[2]]);
     await runner.halt();
     const outcomes = await Promise.all(runs);
