@@ -12,6 +12,7 @@ import { registerInit } from "./commands/init.js";
 import { registerPolicy } from "./commands/policy.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerSecrets } from "./commands/secrets.js";
+import { registerTasks } from "./commands/tasks.js";
 import { type CliContext, printJson, println } from "./context.js";
 
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -41,6 +42,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 denied by policy, 4 waiting on approval / 
   registerAudit(program, ctx);
   registerApprovals(program, ctx);
   registerSecrets(program, ctx);
+  registerTasks(program, ctx);
 
   for (const command of allCommands(program)) command.exitOverride();
 

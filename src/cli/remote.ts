@@ -5,7 +5,7 @@ import { WardenError } from "../errors.js";
 import { GatewayClient } from "../gateway/index.js";
 import { homePaths, readToken } from "../home/index.js";
 
-export function daemonClient(homeRoot: string): GatewayClient {
+export function daemonClient(homeRoot: string, timeoutMs?: number): GatewayClient {
   const paths = homePaths(homeRoot);
   const info = readPidFile(paths);
   if (!info?.url || !lockHeld(paths)) {
@@ -13,5 +13,5 @@ export function daemonClient(homeRoot: string): GatewayClient {
       fix: "start it with `warden start`",
     });
   }
-  return new GatewayClient(info.url, readToken(paths));
+  return new GatewayClient(info.url, readToken(paths), timeoutMs);
 }

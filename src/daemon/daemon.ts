@@ -86,6 +86,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       log,
       redactor: options.redactor,
       hostEnv: options.hostEnv,
+      uid: options.uid,
       events,
       onClose: (step) => undo.push(step),
       checkpoint,

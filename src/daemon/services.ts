@@ -12,6 +12,7 @@ import { createNodeResolver, type PolicyWatcher, watchPolicyDir } from "../polic
 import { fileSecretStore, type SecretRedactor, type SecretStore, spawnRunner, syncRedactor } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
 
+import { type DaemonAgent, startAgent } from "./agent.js";
 import { type DaemonEgress, startDaemonEgress } from "./egress.js";
 
 export interface Services {
@@ -21,6 +22,7 @@ export interface Services {
   approvals: Approvals;
   secrets: SecretStore;
   egress: DaemonEgress;
+  agent: DaemonAgent;
   routes: Route[];
 }
 
@@ -31,6 +33,7 @@ export interface ServiceDeps {
   log: Logger;
   redactor: SecretRedactor;
   hostEnv: Readonly<Record<string, string | undefined>>;
+  uid: number;
   events: EventBus;
   /** Marks the end of a start-up step (for the timings in the "ready" log line); throws if start-up was aborted. */
   checkpoint(step: string): void;
@@ -111,6 +114,16 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
   deps.onClose(() => egress.close());
   deps.checkpoint("egress");
 
+  const agent = await startAgent({
+    ...deps,
+    secrets,
+    audit,
+    executions,
+    policy: policy.value,
+    approvals,
+  });
+  deps.checkpoint("agent");
+
   return {
     audit,
     executions,
@@ -118,7 +131,9 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
     approvals,
     secrets,
     egress,
+    agent,
     routes: [
+      ...agent.routes,
       ...auditRoutes(audit, executions),
       ...approvalRoutes({ approvals }),
       {

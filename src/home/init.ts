@@ -80,7 +80,9 @@ export function checkHome(paths: HomePaths, uid: number): HomeProblem[] {
     if (st.uid !== uid) {
       problems.push({ path, problem: `is owned by uid ${st.uid}, not by you (${uid})`, fix: `chown ${uid} ${path}` });
     }
-    if ((st.mode & 0o077) !== 0) {
+    // Folders may be traversable (0711, what a root daemon sets so the sandbox uid reaches task workspaces), never
+    // listable or writable by others; files are owner-only.
+    if ((st.mode & (st.isDirectory() ? 0o066 : 0o077)) !== 0) {
       const want = st.isDirectory() ? "700" : "600";
       problems.push({
         path,

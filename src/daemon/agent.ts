@@ -1,0 +1,177 @@
+// The agent runtime inside the daemon: the sandbox, the task table, the model chosen by config, and one TaskRunner,
+// plus the routes `warden ask`, `warden tasks` and `warden halt` use. Without a configured model the task routes
+// answer with a clear error and nothing else changes: the daemon still runs its other services.
+import { chmodSync } from "node:fs";
+import { z } from "zod";
+import { builtinTools, type RunOutcome, TaskRunner } from "../agent/index.js";
+import type { Approvals } from "../approvals/index.js";
+import type { AuditLog, ExecutionJournal } from "../audit/index.js";
+import type { Config } from "../config/index.js";
+import { err, ok, WardenError } from "../errors.js";
+import type { EventBus, Route } from "../gateway/index.js";
+import type { HomePaths } from "../home/index.js";
+import type { Logger } from "../log/index.js";
+import { type ModelProvider, selectModelProvider } from "../models/index.js";
+import type { PolicyWatcher } from "../policy/index.js";
+import { type ClosableSandbox, createSandbox } from "../sandbox/index.js";
+import type { SecretRedactor, SecretStore } from "../secrets/index.js";
+import type { Store } from "../store/index.js";
+import { type Task, Tasks } from "../tasks/index.js";
+
+export interface AgentWiring {
+  paths: HomePaths;
+  config: Config;
+  uid: number;
+  store: Store;
+  log: Logger;
+  events: EventBus;
+  redactor: SecretRedactor;
+  secrets: SecretStore;
+  audit: AuditLog;
+  executions: ExecutionJournal;
+  policy: PolicyWatcher;
+  approvals: Approvals;
+  onClose(step: () => void | Promise<void>): void;
+}
+
+export interface DaemonAgent {
+  model: { id: string; detail: string } | null;
+  routes: Route[];
+}
+
+const askBody = z.strictObject({
+  prompt: z.string().min(1).max(100_000),
+  workspace: z.string().min(1).max(4096).optional(),
+});
+
+export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
+  const sandboxed = createSandbox(w.config.sandbox, { forbiddenPaths: [w.paths.root] });
+  if (!sandboxed.ok) throw sandboxed.error; // fail closed: no sandbox, no daemon
+  const sandbox: ClosableSandbox = sandboxed.value;
+  w.onClose(() => sandbox.close?.());
+
+  // As root, tools run as an unprivileged uid that must reach <home>/workspaces/<task>: the home and the workspaces
+  // folder become traversable (0711: enter by exact name, never list); every file in them stays owner-only.
+  const owner = w.uid === 0 ? { uid: w.config.sandbox.runAsUid, gid: w.config.sandbox.runAsGid } : undefined;
+  if (owner) {
+    chmodSync(w.paths.root, 0o711);
+    chmodSync(w.paths.workspaces, 0o711);
+  }
+  const tasks = Tasks.open({
+    store: w.store,
+    redactor: w.redactor,
+    workspacesRoot: w.paths.workspaces,
+    ...(owner ? { workspaceOwner: owner } : {}),
+  });
+  for (const t of tasks.sweep()) {
+    w.log.warn({ task: t.id }, "task interrupted by the previous daemon's end; it will not be re-run");
+  }
+
+  const choice = await selectModelProvider(w.config.model, {
+    resolveSecret: async (name) => {
+      const value = await w.secrets.get(name);
+      return value === undefined
+        ? err(new WardenError("SECRET_NOT_FOUND", `no secret named ${name}`, { fix: `warden secrets set ${name}` }))
+        : ok(value);
+    },
+  });
+  if (!choice.ok) throw choice.error;
+  const model: ModelProvider | undefined = choice.value.kind === "none" ? undefined : choice.value.provider;
+  w.log.info({ model: choice.value.detail }, model ? "model ready" : "no model: the agent is off");
+
+  const runner = model
+    ? new TaskRunner(
+        {
+          model,
+          tasks,
+          tools: builtinTools({ sandbox, ...(owner ? { fileOwner: owner } : {}) }),
+          decide: (a) => w.policy.decide(a),
+          gate: w.approvals,
+          audit: w.audit,
+          journal: w.executions,
+          redactor: w.redactor,
+          pendingApprovals: (t) => w.approvals.list({ state: "pending", task: t }),
+        },
+        { sandbox },
+      )
+    : undefined;
+  if (runner) w.onClose(() => runner.halt("daemon stopping"));
+
+  const needRunner = (): TaskRunner => {
+    if (runner) return runner;
+    throw new WardenError("BAD_REQUEST", "no model is configured, so the agent is off", {
+      fix: "set model.provider, model.baseUrl and model.model in warden.yaml (e.g. Ollama: http://127.0.0.1:11434/v1), then restart",
+    });
+  };
+  const view = (t: Task) => t;
+
+  const routes: Route[] = [
+    {
+      method: "POST",
+      path: "/v1/tasks",
+      body: askBody,
+      // Runs the task and answers when it ends, or as soon as it waits on a human (with the approval id).
+      handler: async (ctx) => {
+        const r = needRunner();
+        const { prompt, workspace } = ctx.body as z.infer<typeof askBody>;
+        const created = await tasks.create({ prompt, principal: "owner", ...(workspace ? { workspace } : {}) });
+        if (!created.ok) throw created.error;
+        const task = created.value;
+        w.events.publish("task.created", { task: task.id });
+        let onWaiting: (v: { approval: string }) => void = () => {};
+        const waiting = new Promise<{ approval: string }>((resolve) => {
+          onWaiting = resolve;
+        });
+        // submit never throws: the outcome says how the task ended.
+        const outcome: Promise<RunOutcome> = r.submit(task.id, {
+          onEvent: (e) => {
+            w.events.publish(`task.${e.type}`, { task: task.id, ...e });
+            if (e.type === "approval.waiting") onWaiting({ approval: e.approval });
+          },
+        });
+        const first = await Promise.race([outcome, waiting]);
+        if ("approval" in first) {
+          return { status: 202, body: { task: task.id, state: "waiting_approval", approval: first.approval } };
+        }
+        return { body: { task: first.task.id, state: first.state, text: first.text, workspace: first.task.workspace } };
+      },
+    },
+    {
+      method: "GET",
+      path: "/v1/tasks",
+      handler: () => ({ body: { tasks: tasks.list({ limit: 100 }).map(view) } }),
+    },
+    {
+      method: "GET",
+      path: "/v1/tasks/:id",
+      handler: (ctx) => {
+        const t = tasks.get(ctx.params.id ?? "");
+        if (!t) throw new WardenError("NOT_FOUND", "no such task");
+        return { body: { ...view(t), transcript: tasks.transcript(t.id) } };
+      },
+    },
+    {
+      method: "POST",
+      path: "/v1/tasks/:id/cancel",
+      handler: (ctx) => {
+        const cancelled = needRunner().cancel(ctx.params.id ?? "");
+        if (!cancelled) throw new WardenError("NOT_FOUND", "no running or queued task with that id");
+        return { body: { cancelled: true } };
+      },
+    },
+    {
+      method: "POST",
+      path: "/v1/halt",
+      // The kill switch: every task cancelled, every sandbox killed, every pending approval cancelled.
+      handler: async () => {
+        await runner?.halt("halted by the owner");
+        await sandbox.killAll();
+        for (const a of w.approvals.list({ state: "pending" })) w.approvals.cancel(a.id, "owner", "halted");
+        await w.audit.append({ type: "halt", actor: "owner", data: {} });
+        w.events.publish("halt", {});
+        return { body: { halted: true } };
+      },
+    },
+  ];
+  return { model: model ? { id: model.id, detail: choice.value.detail } : null, routes };
+}
