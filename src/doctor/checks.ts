@@ -140,38 +140,42 @@ async function checkPort(paths: HomePaths, config: Config): Promise<CheckResult>
 
 async function checkModel(config: Config): Promise<CheckResult> {
   const { provider, baseUrl, model } = config.model;
+  const { listModels, probeLocalServers } = await import("../models/index.js");
   if (provider === "none" || !baseUrl) {
+    // Nothing configured: say which local server is there, so the fix is one line of config.
+    const probe = await probeLocalServers();
+    const found = probe.found;
     return {
       id: "model",
       status: "warn",
-      detail: "no model configured: the agent is off",
-      fix: "set model.provider, model.baseUrl and model.model in warden.yaml",
+      detail: found
+        ? `no model configured (the agent is off); found ${found.name} at ${found.baseUrl} serving ${found.models.slice(0, 5).join(", ") || "no models"}`
+        : "no model configured: the agent is off (no Ollama, llama.cpp or vLLM server answers on this machine)",
+      fix: found
+        ? `set model.provider: openai-compatible, model.baseUrl: ${found.baseUrl}, model.model: <one of its models> in warden.yaml`
+        : "start a local model server (e.g. `ollama serve`), then set model.provider, model.baseUrl and model.model in warden.yaml",
     };
   }
-  try {
-    const res = await fetch(new URL("models", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`), {
-      signal: AbortSignal.timeout(3000),
-    });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const body = (await res.json()) as { data?: { id?: string }[] };
-    const ids = (body.data ?? []).map((m) => m.id);
-    if (model && !ids.includes(model)) {
-      return {
-        id: "model",
-        status: "warn",
-        detail: `${baseUrl} answers but does not list ${model} (it has: ${ids.join(", ") || "none"})`,
-        fix: "pull the model on the server or fix model.model",
-      };
-    }
-    return { id: "model", status: "ok", detail: `${baseUrl} answers and serves ${model}` };
-  } catch (e) {
+  // The key is not needed to list models on local servers; a server that wants one answers 401, reported as such.
+  const listed = await listModels(baseUrl, { timeoutMs: 3000 });
+  if (!listed.ok) {
     return {
       id: "model",
       status: "fail",
-      detail: `${baseUrl} is not reachable: ${e instanceof Error ? e.message : String(e)}`,
+      detail: `${baseUrl} is not usable: ${listed.error.message}`,
       fix: "start the model server (e.g. `ollama serve`), or fix model.baseUrl",
     };
   }
+  const ids = listed.value.models;
+  if (model && !ids.includes(model)) {
+    return {
+      id: "model",
+      status: "warn",
+      detail: `${baseUrl} answers but does not list ${model} (it has: ${ids.join(", ") || "none"})`,
+      fix: "pull the model on the server or fix model.model",
+    };
+  }
+  return { id: "model", status: "ok", detail: `${baseUrl} answers and serves ${model}` };
 }
 
 function attempt(id: string, fn: () => string): CheckResult {
