@@ -58,6 +58,9 @@ describe("warden ask", () => {
     const audit = (await runWarden(["audit", "export"], home)).stdout;
     expect(audit).not.toContain(SECRET);
     expect(audit).toContain('"type":"policy.decision"');
+    // The recorded decisions replay identically against the same policy.
+    const sim = JSON.parse((await runWarden(["policy", "simulate", "--json"], home)).stdout);
+    expect(sim).toMatchObject({ total: 2, invalid: 0, changed: [] });
     const tasks = JSON.parse((await runWarden(["tasks", "list", "--json"], home)).stdout);
     expect(tasks[0]).toMatchObject({ state: "done" });
   });
