@@ -4,6 +4,12 @@ import { readFileSync } from "node:fs";
 import { runCli } from "./cli/program.js";
 import { resolveHomeRoot } from "./home/index.js";
 
+// `warden ... | head` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 // Everything Warden creates (database, logs, pid file, workspaces) is for its owner only, whoever forgets a mode.
 process.umask(0o077);
 

@@ -3,17 +3,38 @@
 // here, as "warden: what" plus "  fix: how"; with --json they are printed as JSON on stdout as well.
 import { Command, CommanderError } from "commander";
 import { toWardenError } from "../errors.js";
-import { registerApprovals } from "./commands/approvals.js";
-import { registerAudit } from "./commands/audit.js";
-import { registerConfig } from "./commands/config.js";
-import { registerDaemon } from "./commands/daemon.js";
-import { registerDoctor } from "./commands/doctor.js";
-import { registerInit } from "./commands/init.js";
-import { registerPolicy } from "./commands/policy.js";
-import { registerSandbox } from "./commands/sandbox.js";
-import { registerSecrets } from "./commands/secrets.js";
-import { registerTasks } from "./commands/tasks.js";
 import { type CliContext, printJson, println } from "./context.js";
+
+type Register = (program: Command, ctx: CliContext) => void;
+
+// Each command group is loaded only when it is the one invoked (all of them for help and unknown commands), so a
+// command pays only for its own code: `warden approve` never loads the policy engine, `sandbox exec` never the daemon.
+const GROUPS: Record<string, () => Promise<Register>> = {
+  init: () => import("./commands/init.js").then((m) => m.registerInit),
+  start: () => import("./commands/daemon.js").then((m) => m.registerDaemon),
+  doctor: () => import("./commands/doctor.js").then((m) => m.registerDoctor),
+  config: () => import("./commands/config.js").then((m) => m.registerConfig),
+  policy: () => import("./commands/policy.js").then((m) => m.registerPolicy),
+  sandbox: () => import("./commands/sandbox.js").then((m) => m.registerSandbox),
+  audit: () => import("./commands/audit.js").then((m) => m.registerAudit),
+  approvals: () => import("./commands/approvals.js").then((m) => m.registerApprovals),
+  secrets: () => import("./commands/secrets.js").then((m) => m.registerSecrets),
+  ask: () => import("./commands/tasks.js").then((m) => m.registerTasks),
+};
+const ALIASES: Record<string, string> = {
+  stop: "start",
+  status: "start",
+  approve: "approvals",
+  deny: "approvals",
+  tasks: "ask",
+  halt: "ask",
+};
+
+async function registerCommands(program: Command, ctx: CliContext, first: string | undefined): Promise<void> {
+  const group = first === undefined ? undefined : (ALIASES[first] ?? first);
+  const loaders = group !== undefined && GROUPS[group] ? [GROUPS[group]] : Object.values(GROUPS);
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program, ctx);
+}
 
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
   const program = new Command("warden")
@@ -33,16 +54,11 @@ Home: ${ctx.homeRoot} (set WARDEN_HOME to use another)
 Exit codes: 0 ok, 1 error, 2 usage, 3 denied by policy, 4 waiting on approval / approval denied or expired.`,
   );
 
-  registerInit(program, ctx);
-  registerDaemon(program, ctx);
-  registerDoctor(program, ctx);
-  registerConfig(program, ctx);
-  registerPolicy(program, ctx);
-  registerSandbox(program, ctx);
-  registerAudit(program, ctx);
-  registerApprovals(program, ctx);
-  registerSecrets(program, ctx);
-  registerTasks(program, ctx);
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    println(ctx.stdout, ctx.version);
+    return 0;
+  }
+  await registerCommands(program, ctx, argv[0]);
 
   for (const command of allCommands(program)) command.exitOverride();
 
