@@ -6,6 +6,7 @@ import { constants } from "node:fs";
 import { chown, type FileHandle, lstat, mkdir, open, readlink } from "node:fs/promises";
 import { dirname, relative, sep } from "node:path";
 import { err, ok, type Result } from "../errors.js";
+import { SENSITIVE_WORKSPACE_PATHS } from "../sandbox/index.js";
 import type { ToolError } from "./tool.js";
 
 export interface FileOwner {
@@ -15,28 +16,9 @@ export interface FileOwner {
 
 /**
  * Workspace files that run code or hold config on the host later (git hooks, shell rc files): the sandbox mounts
- * them read-only, so host-side tools must not write them either. Mirrors SENSITIVE_WORKSPACE_PATHS in
- * src/sandbox/profile.ts (not exported from src/sandbox/index.ts yet).
+ * them read-only, so host-side tools must not write them either. The sandbox's own list, so the two never disagree.
  */
-export const SENSITIVE_PATHS = [
-  ".git/hooks",
-  ".git/config",
-  ".git/config.worktree",
-  ".git/modules",
-  ".bashrc",
-  ".bash_profile",
-  ".bash_login",
-  ".bash_logout",
-  ".profile",
-  ".zshrc",
-  ".zshenv",
-  ".zprofile",
-  ".zlogin",
-  ".envrc",
-  ".env",
-  ".vscode",
-  ".npmrc",
-] as const;
+export const SENSITIVE_PATHS = SENSITIVE_WORKSPACE_PATHS;
 
 const refuse = (code: string, reason: string): Result<never, ToolError> => err({ code, reason });
 

@@ -14,6 +14,7 @@ export { type ClosableSandbox, createSandbox, type SandboxDeps } from "./create.
 export { EXIT_TIMEOUT, type SandboxExecRequest, sandboxExec } from "./exec.js";
 export { NoneSandbox } from "./none.js";
 export { DEFAULT_BWRAP, type ProbeOptions, type ProbeValue, probeSandbox } from "./probe.js";
+export { SENSITIVE_WORKSPACE_PATHS } from "./profile.js";
 export { BLOCKED_SYSCALLS, buildSeccompFilter, ENOSYS_SYSCALLS } from "./seccomp.js";
 export type {
   CommandSpec,
