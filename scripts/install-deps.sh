@@ -44,6 +44,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
+# better-sqlite3 is compiled when its prebuilt binary cannot be downloaded; node-gyp then needs Node's headers. Use the
+# ones this Node installation ships (Debian/nodesource put them in <prefix>/include/node) instead of downloading them,
+# so an offline machine can build too.
+node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then
+  export npm_config_nodedir="$node_prefix"
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error

@@ -14,5 +14,6 @@ else
 fi
 warden status
 echo
-echo "Warden is running. Try: node bin/warden.js status --json | node bin/warden.js doctor | node bin/warden.js stop"
-echo "(npm link puts \`warden\` on your PATH.)"
+echo "Warden is running. Next: node bin/warden.js doctor, node bin/warden.js status --json, node bin/warden.js stop."
+echo "To let the agent work, point model: in warden.yaml at a local model server (README: Configuration), restart,"
+echo "then: node bin/warden.js ask \"list the files here\" --workspace DIR.  (npm link puts warden on your PATH.)"

@@ -34,6 +34,13 @@ describe("initHome", () => {
     expect(checkHome(paths, uid)).toEqual([]);
   });
 
+  it("creates missing parent folders (a fresh account has no ~/.local/share)", async () => {
+    await using dir = await tempDir();
+    const paths = homePaths(join(dir.path, "a", "b", "warden"));
+    expect(initHome(paths, files).created).toContain(paths.root);
+    expect(checkHome(paths, uid)).toEqual([]);
+  });
+
   it("never overwrites the owner's files on a second run", async () => {
     await using dir = await tempDir();
     const paths = homePaths(join(dir.path, "home"));

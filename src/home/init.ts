@@ -2,6 +2,7 @@
 // overwrites a file that exists; `checkHome` finds what would let another local user read or change Warden's state.
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import { WardenError } from "../errors.js";
 import type { HomePaths } from "./paths.js";
 
@@ -17,6 +18,12 @@ export interface InitReport {
 
 export function initHome(paths: HomePaths, files: InitFiles): InitReport {
   const report: InitReport = { created: [], kept: [] };
+  try {
+    // A fresh account may not have ~/.local/share yet.
+    mkdirSync(dirname(paths.root), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw homeError(dirname(paths.root), e);
+  }
   for (const dir of [paths.root, paths.policyDir, paths.runDir, paths.logDir, paths.workspaces]) {
     try {
       mkdirSync(dir, { mode: 0o700 });
