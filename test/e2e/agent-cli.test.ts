@@ -3,16 +3,12 @@
 // decided by policy; a secret in a file it reads never reaches the model server; an ask waits for a human.
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, runWarden } from "../support/cli.js";
 import { type FakeReply, startFakeOpenAI } from "../support/fake-openai.js";
 import { tempDir } from "../support/tmp.js";
 
 beforeAll(assertBuilt);
-const homes: string[] = [];
-afterEach(async () => {
-  for (const home of homes.splice(0)) await runWarden(["stop"], home);
-});
 
 const SECRET = "wdn-agent-secret-5b0c9d2e7f";
 const call = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: JSON.stringify(args) }] });
@@ -29,7 +25,6 @@ async function setup(dir: string, baseUrl: string) {
   // As root the sandbox runs as uid 65534, which must reach and write the workspace.
   chmodSync(dir, 0o711);
   chmodSync(workspace, 0o777);
-  homes.push(home);
   return { home, workspace };
 }
 
@@ -96,7 +91,6 @@ describe("warden ask", () => {
     const home = join(dir.path, "home");
     await runWarden(["init"], home);
     writeFileSync(join(home, "warden.yaml"), "gateway:\n  port: 0\n");
-    homes.push(home);
     expect((await runWarden(["start"], home)).code).toBe(0);
     const ask = await runWarden(["ask", "hello"], home);
     expect(ask.code).toBe(1);

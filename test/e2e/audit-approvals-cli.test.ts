@@ -2,7 +2,7 @@
 // The agent runtime that files approval requests comes with a later issue; here a second process (this test) files
 // them in the daemon's database, which is also how the queue survives restarts.
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Approvals } from "../../src/approvals/index.js";
 import { AuditLog } from "../../src/audit/index.js";
 import { SqliteStore } from "../../src/store/index.js";
@@ -10,10 +10,6 @@ import { assertBuilt, runWarden } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
 beforeAll(assertBuilt);
-const homes: string[] = [];
-afterEach(async () => {
-  for (const home of homes.splice(0)) await runWarden(["stop"], home);
-});
 
 describe("approvals and audit through the CLI", () => {
   it("lists, approves and denies requests; the audit log records it and verifies", async () => {
@@ -22,7 +18,6 @@ describe("approvals and audit through the CLI", () => {
     await runWarden(["init"], home);
     const { writeFileSync } = await import("node:fs");
     writeFileSync(join(home, "warden.yaml"), "gateway:\n  port: 0\n");
-    homes.push(home);
 
     expect((await runWarden(["approvals", "list"], home)).code).toBe(1); // not running yet
     expect((await runWarden(["start"], home)).code).toBe(0);
@@ -86,7 +81,6 @@ describe("approvals and audit through the CLI", () => {
     await runWarden(["init"], home);
     const { writeFileSync, readFileSync, existsSync } = await import("node:fs");
     writeFileSync(join(home, "warden.yaml"), "gateway:\n  port: 0\n");
-    homes.push(home);
     expect((await runWarden(["start"], home)).code).toBe(0);
 
     const store = SqliteStore.open(join(home, "state.db"));
@@ -132,7 +126,6 @@ describe("approvals and audit through the CLI", () => {
     await runWarden(["init"], home);
     const { writeFileSync, mkdirSync } = await import("node:fs");
     writeFileSync(join(home, "warden.yaml"), "gateway:\n  port: 0\n");
-    homes.push(home);
     expect((await runWarden(["start"], home)).code).toBe(0);
     const store = SqliteStore.open(join(home, "state.db"));
     const audit = AuditLog.open(store);

@@ -4,25 +4,18 @@ import { spawn } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { processAlive } from "../../src/daemon/index.js";
 import { assertBuilt, runWarden, WARDEN_BIN } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
 beforeAll(assertBuilt);
 
-const homes: string[] = [];
-afterEach(async () => {
-  // Never leave a daemon behind, whatever the test did.
-  for (const home of homes.splice(0)) await runWarden(["stop"], home);
-});
-
 async function initHome(dir: string, config = "gateway:\n  port: 0\n"): Promise<string> {
   const home = join(dir, "home");
   const init = await runWarden(["init"], home);
   expect(init.code).toBe(0);
   writeFileSync(join(home, "warden.yaml"), config);
-  homes.push(home);
   return home;
 }
 

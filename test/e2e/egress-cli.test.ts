@@ -41,7 +41,6 @@ describe("egress through the daemon's proxy", () => {
     chmodSync(workspace, 0o777);
     writeFileSync(join(workspace, "fetch.py"), FETCH);
     expect((await runWarden(["start"], home)).code).toBe(0);
-    cleanups.push(() => runWarden(["stop"], home));
 
     const run = (port: number, net: string) =>
       runWarden(

@@ -2,15 +2,11 @@
 // reaches a log line or an audit event (here: inside a URL a stranger requests) is replaced by [secret:NAME].
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, runWarden } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
 beforeAll(assertBuilt);
-const homes: string[] = [];
-afterEach(async () => {
-  for (const home of homes.splice(0)) await runWarden(["stop"], home);
-});
 
 const VALUE = "wdn-test-value-7d1c5a9e3b";
 
@@ -20,7 +16,6 @@ describe("warden secrets", () => {
     const home = join(dir.path, "home");
     await runWarden(["init"], home);
     writeFileSync(join(home, "warden.yaml"), "gateway:\n  port: 0\n");
-    homes.push(home);
 
     const set = await runWarden(["secrets", "set", "API_TOKEN"], home, { input: `${VALUE}\n` });
     expect(set.code).toBe(0);
