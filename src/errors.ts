@@ -79,6 +79,17 @@ export function toWardenError(e: unknown, code: ErrorCode = "INTERNAL"): WardenE
   return new WardenError(code, message, {}, { cause: e });
 }
 
+/**
+ * The WardenError another process described (`toJSON()` sent over HTTP or the start-up pipe). An unknown code becomes
+ * INTERNAL: the set of codes stays closed whatever the other side sends.
+ */
+export function fromErrorJson(json: unknown, fallbackMessage: string): WardenError {
+  const e = (json ?? {}) as { code?: unknown; message?: unknown; fix?: unknown };
+  const code = typeof e.code === "string" && e.code in ERROR_CODES ? (e.code as ErrorCode) : "INTERNAL";
+  const message = typeof e.message === "string" ? e.message : fallbackMessage;
+  return new WardenError(code, message, typeof e.fix === "string" ? { fix: e.fix } : {});
+}
+
 /** An expected outcome that may fail: returned, not thrown. */
 export type Result<T, E = WardenError> = { ok: true; value: T } | { ok: false; error: E };
 

@@ -5,8 +5,8 @@
 import { WardenError } from "../errors.js";
 import type { Redactor } from "../log/index.js";
 import type { Store } from "../store/index.js";
-import { GENESIS_HASH, hashEvent } from "./chain.js";
-import { type PreparedEvent, prepareEvent } from "./prepare.js";
+import { GENESIS_HASH } from "./chain.js";
+import { chainEvent, type PreparedEvent, prepareEvent } from "./prepare.js";
 import { eventsAfter, exportEvents, tailEvents } from "./query.js";
 import { AUDIT_MIGRATIONS } from "./schema.js";
 import type { AuditEvent, AuditEventInput, AuditSink, ExportOptions, VerifyResult } from "./types.js";
@@ -188,29 +188,10 @@ export class AuditLog implements AuditSink {
     let { seq, hash: prev } = head;
     const out: AuditEvent[] = [];
     for (const e of events) {
-      seq++;
-      const hash = hashEvent({
-        seq,
-        ts: e.ts,
-        type: e.type,
-        actor: e.actor,
-        task: e.task,
-        dataText: e.dataText,
-        prevHash: prev,
-      });
-      insert.run(seq, e.ts, e.type, e.actor, e.task, e.dataText, prev, hash);
-      out.push({
-        seq,
-        ts: e.ts,
-        type: e.type,
-        actor: e.actor,
-        task: e.task,
-        // The object that was encoded, not a re-parse of the text: the same JSON content, without the cost.
-        data: e.data as AuditEvent["data"],
-        prev_hash: prev,
-        hash,
-      });
-      prev = hash;
+      const event = chainEvent(e, ++seq, prev);
+      insert.run(event.seq, e.ts, e.type, e.actor, e.task, e.dataText, prev, event.hash);
+      out.push(event);
+      prev = event.hash;
     }
     this.store
       .prepare(

@@ -3,7 +3,8 @@
 import { WardenError } from "../errors.js";
 import type { Redactor } from "../log/index.js";
 import { canonicalJson } from "./canonical.js";
-import type { AuditEventInput } from "./types.js";
+import { hashEvent } from "./chain.js";
+import type { AuditEvent, AuditEventInput } from "./types.js";
 
 export interface PreparedEvent {
   ts: string;
@@ -50,4 +51,20 @@ function redactDeep(value: unknown, redactor: Redactor): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[redactor.redact(k)] = redactDeep(v, redactor);
   return out;
+}
+
+/** The stored event for a prepared one at `seq`, chained onto `prevHash`: the one place the hash is computed. */
+export function chainEvent(e: PreparedEvent, seq: number, prevHash: string): AuditEvent {
+  const hash = hashEvent({ seq, ts: e.ts, type: e.type, actor: e.actor, task: e.task, dataText: e.dataText, prevHash });
+  // The object that was encoded, not a re-parse of the text: the same JSON content, without the cost.
+  return {
+    seq,
+    ts: e.ts,
+    type: e.type,
+    actor: e.actor,
+    task: e.task,
+    data: e.data as AuditEvent["data"],
+    prev_hash: prevHash,
+    hash,
+  };
 }

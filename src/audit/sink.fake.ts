@@ -1,7 +1,7 @@
 // A fake AuditSink for other domains' tests: keeps events in memory, chained with the real hash function, so a
 // test can assert what was audited without a database. Never used outside tests.
-import { GENESIS_HASH, hashEvent } from "./chain.js";
-import { prepareEvent } from "./prepare.js";
+import { GENESIS_HASH } from "./chain.js";
+import { chainEvent, prepareEvent } from "./prepare.js";
 import type { AuditEvent, AuditEventInput, AuditSink } from "./types.js";
 
 export class MemoryAuditSink implements AuditSink {
@@ -20,27 +20,7 @@ export class MemoryAuditSink implements AuditSink {
   appendSync(input: AuditEventInput): AuditEvent {
     if (this.failWith) throw this.failWith;
     const e = prepareEvent(input, new Date().toISOString(), undefined);
-    const seq = this.events.length + 1;
-    const prev = this.events.at(-1)?.hash ?? GENESIS_HASH;
-    const hash = hashEvent({
-      seq,
-      ts: e.ts,
-      type: e.type,
-      actor: e.actor,
-      task: e.task,
-      dataText: e.dataText,
-      prevHash: prev,
-    });
-    const event: AuditEvent = {
-      seq,
-      ts: e.ts,
-      type: e.type,
-      actor: e.actor,
-      task: e.task,
-      data: JSON.parse(e.dataText),
-      prev_hash: prev,
-      hash,
-    };
+    const event = chainEvent(e, this.events.length + 1, this.events.at(-1)?.hash ?? GENESIS_HASH);
     this.events.push(event);
     return event;
   }

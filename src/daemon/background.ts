@@ -3,7 +3,7 @@
 // it. The parent returns only once it knows which.
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { ERROR_CODES, type ErrorCode, WardenError } from "../errors.js";
+import { fromErrorJson, WardenError } from "../errors.js";
 import type { HomePaths } from "../home/index.js";
 
 export interface ReadyMessage {
@@ -50,11 +50,7 @@ export async function spawnDaemon(options: SpawnOptions): Promise<ReadyMessage> 
   });
   pipe.destroy();
   child.unref();
-  if (!message.ok) {
-    const e = message.error;
-    const code = (e && e.code in ERROR_CODES ? e.code : "INTERNAL") as ErrorCode;
-    throw new WardenError(code, e?.message ?? "the daemon failed to start", e?.fix ? { fix: e.fix } : {});
-  }
+  if (!message.ok) throw fromErrorJson(message.error, "the daemon failed to start");
   return message;
 }
 

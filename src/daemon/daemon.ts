@@ -5,7 +5,7 @@
 import type { Config } from "../config/index.js";
 import { WardenError } from "../errors.js";
 import { EventBus, type Gateway, Router, startGateway } from "../gateway/index.js";
-import { checkHome, type HomePaths, readToken } from "../home/index.js";
+import { assertHomeSafe, type HomePaths, readToken } from "../home/index.js";
 import type { Logger } from "../log/index.js";
 import type { CredentialEvent, SecretRedactor } from "../secrets/index.js";
 import { SqliteStore, type Store } from "../store/index.js";
@@ -58,11 +58,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   };
 
   try {
-    const problems = checkHome(paths, options.uid);
-    if (problems.length > 0) {
-      const p = problems[0]!;
-      throw new WardenError("HOME_INVALID", `${p.path} ${p.problem}`, { file: p.path, fix: p.fix, data: { problems } });
-    }
+    assertHomeSafe(paths, options.uid);
     const token = readToken(paths);
     checkpoint("home");
 

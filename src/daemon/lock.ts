@@ -30,17 +30,7 @@ export function acquireLock(paths: HomePaths): DaemonLock {
     db.pragma("locking_mode = EXCLUSIVE");
     db.exec("BEGIN EXCLUSIVE; COMMIT;");
   } catch (e) {
-    const holder = readPidFile(paths);
-    if ((e as { code?: string }).code === "SQLITE_BUSY") {
-      throw new WardenError(
-        "ALREADY_RUNNING",
-        holder
-          ? `Warden is already running for ${paths.root} (pid ${holder.pid})`
-          : `another Warden process holds ${paths.lockFile}`,
-        { fix: "use `warden status`, or `warden stop` first", data: holder ? { pid: holder.pid } : {} },
-        { cause: e },
-      );
-    }
+    if ((e as { code?: string }).code === "SQLITE_BUSY") throw alreadyRunning(paths, e);
     throw new WardenError(
       "HOME_INVALID",
       `cannot take the daemon lock ${paths.lockFile}: ${(e as Error).message}`,
@@ -63,6 +53,19 @@ export function acquireLock(paths: HomePaths): DaemonLock {
       db.close();
     },
   };
+}
+
+/** The error for a home whose lock another process holds, naming that process when its pid file says who. */
+export function alreadyRunning(paths: HomePaths, cause?: unknown): WardenError {
+  const holder = readPidFile(paths);
+  return new WardenError(
+    "ALREADY_RUNNING",
+    holder
+      ? `Warden is already running for ${paths.root} (pid ${holder.pid})`
+      : `another Warden process holds ${paths.lockFile}`,
+    { fix: "use `warden status`, or `warden stop` first", data: holder ? { pid: holder.pid } : {} },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** The pid file's content, or undefined when there is none or it is unreadable (then it is stale anyway). */

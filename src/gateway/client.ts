@@ -1,7 +1,7 @@
 // The CLI's side of the control plane: authenticated JSON requests to the daemon. A daemon that is not listening
 // becomes NOT_RUNNING; an error reply becomes the WardenError the daemon described.
 import WebSocket from "ws";
-import { ERROR_CODES, type ErrorCode, WardenError } from "../errors.js";
+import { fromErrorJson, WardenError } from "../errors.js";
 import type { WardenEvent } from "./events.js";
 
 export class GatewayClient {
@@ -34,9 +34,7 @@ export class GatewayClient {
     const text = await res.text();
     const json: unknown = text ? JSON.parse(text) : {};
     if (!res.ok) {
-      const error = (json as { error?: { code?: string; message?: string; fix?: string } }).error ?? {};
-      const code = (error.code && error.code in ERROR_CODES ? error.code : "INTERNAL") as ErrorCode;
-      throw new WardenError(code, error.message ?? `HTTP ${res.status}`, error.fix ? { fix: error.fix } : {});
+      throw fromErrorJson((json as { error?: unknown }).error, `HTTP ${res.status}`);
     }
     return json as T;
   }

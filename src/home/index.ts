@@ -1,3 +1,11 @@
 // Public API of the home domain: where Warden's files live, creating them, checking their permissions.
-export { checkHome, type HomeProblem, type InitFiles, type InitReport, initHome, readToken } from "./init.js";
+export {
+  assertHomeSafe,
+  checkHome,
+  type HomeProblem,
+  type InitFiles,
+  type InitReport,
+  initHome,
+  readToken,
+} from "./init.js";
 export { type HomeEnv, type HomePaths, homePaths, resolveHomeRoot } from "./paths.js";

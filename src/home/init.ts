@@ -101,6 +101,14 @@ export function checkHome(paths: HomePaths, uid: number): HomeProblem[] {
   return problems;
 }
 
+/** Throws HOME_INVALID naming the first problem and its fix; every problem is in `details.data.problems`. */
+export function assertHomeSafe(paths: HomePaths, uid: number): void {
+  const problems = checkHome(paths, uid);
+  const p = problems[0];
+  if (p)
+    throw new WardenError("HOME_INVALID", `${p.path} ${p.problem}`, { file: p.path, fix: p.fix, data: { problems } });
+}
+
 export function readToken(paths: HomePaths): string {
   try {
     const token = readFileSync(paths.token, "utf8").trim();

@@ -11,7 +11,7 @@ import { buildEtc } from "./etc.js";
 import { bwrapVersion, userNamespaceFix } from "./host.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { bwrapArgs, innerCommand, type RootEntry, sandboxEnv } from "./profile.js";
-import { limitsHit, type Running, runProcess, type SpawnPlan } from "./runner.js";
+import { limitsHit, type Running, runIo, runProcess, type SpawnPlan } from "./runner.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
@@ -200,14 +200,7 @@ export class BwrapSandbox implements Sandbox {
     // Checked after the await: a run that was still planning when close() began must not start afterwards.
     if (this.#closed) return err(unavailable("the sandbox is closed (Warden is stopping)", "start Warden again"));
     const { limits, paths, ...plan } = planned.value;
-    const running = runProcess(plan, {
-      timeoutMs: limits.timeoutMs,
-      outputBytes: limits.outputBytes,
-      ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
-      ...(spec.onStdout ? { onStdout: spec.onStdout } : {}),
-      ...(spec.onStderr ? { onStderr: spec.onStderr } : {}),
-      ...(spec.signal ? { signal: spec.signal } : {}),
-    });
+    const running = runProcess(plan, runIo(spec, limits));
     this.#running.add(running);
     const o = await running.done.finally(() => this.#running.delete(running));
     if (o.spawnError)

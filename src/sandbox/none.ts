@@ -9,7 +9,7 @@ import { constants as osConstants } from "node:os";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { planPaths } from "./plan.js";
 import { innerCommand, sandboxEnv } from "./profile.js";
-import { limitsHit, type Running, runProcess } from "./runner.js";
+import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
 
 export interface NoneOptions {
@@ -69,14 +69,7 @@ export class NoneSandbox implements Sandbox {
         // Even without isolation the command is never host root.
         ...(process.getuid?.() === 0 ? (this.#o.runAs ?? { uid: 65534, gid: 65534 }) : {}),
       },
-      {
-        timeoutMs: limits.timeoutMs,
-        outputBytes: limits.outputBytes,
-        ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
-        ...(spec.onStdout ? { onStdout: spec.onStdout } : {}),
-        ...(spec.onStderr ? { onStderr: spec.onStderr } : {}),
-        ...(spec.signal ? { signal: spec.signal } : {}),
-      },
+      runIo(spec, limits),
     );
     this.#running.add(running);
     const o = await running.done.finally(() => this.#running.delete(running));

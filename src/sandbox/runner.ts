@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
-import type { LimitHit } from "./types.js";
+import type { CommandSpec, LimitHit, Limits } from "./types.js";
 
 export interface SpawnPlan {
   file: string;
@@ -25,6 +25,18 @@ export interface RunIo {
   onStdout?: (chunk: Uint8Array) => void;
   onStderr?: (chunk: Uint8Array) => void;
   signal?: AbortSignal;
+}
+
+/** The I/O of one run: the spec's streams and signal, with the limits that apply. */
+export function runIo(spec: CommandSpec, limits: Pick<Limits, "timeoutMs" | "outputBytes">): RunIo {
+  return {
+    timeoutMs: limits.timeoutMs,
+    outputBytes: limits.outputBytes,
+    ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
+    ...(spec.onStdout ? { onStdout: spec.onStdout } : {}),
+    ...(spec.onStderr ? { onStderr: spec.onStderr } : {}),
+    ...(spec.signal ? { signal: spec.signal } : {}),
+  };
 }
 
 export interface RawOutcome {

@@ -4,10 +4,10 @@
 import type { Command } from "commander";
 import { loadConfigFile } from "../../config/index.js";
 import type { StatusBody } from "../../daemon/index.js";
-import { lockHeld, type PidInfo, processAlive, readPidFile } from "../../daemon/locate.js";
+import { alreadyRunning, lockHeld, type PidInfo, processAlive, readPidFile } from "../../daemon/locate.js";
 import { WardenError } from "../../errors.js";
 import { GatewayClient } from "../../gateway/index.js";
-import { checkHome, type HomePaths, homePaths, readToken } from "../../home/index.js";
+import { assertHomeSafe, type HomePaths, homePaths, readToken } from "../../home/index.js";
 import { type CliContext, printJson, println } from "../context.js";
 
 export function registerDaemon(program: Command, ctx: CliContext): void {
@@ -117,18 +117,7 @@ async function daemonStatus(paths: HomePaths): Promise<DaemonStatus> {
 
 /** Fail fast in the foreground process, with the same errors the daemon would report from the background. */
 function preflight(paths: HomePaths, uid: number): void {
-  const problems = checkHome(paths, uid);
-  if (problems.length > 0) {
-    const p = problems[0]!;
-    throw new WardenError("HOME_INVALID", `${p.path} ${p.problem}`, { file: p.path, fix: p.fix });
-  }
+  assertHomeSafe(paths, uid);
   loadConfigFile(paths.config);
-  if (lockHeld(paths)) {
-    const holder = readPidFile(paths);
-    throw new WardenError(
-      "ALREADY_RUNNING",
-      `Warden is already running for ${paths.root}${holder ? ` (pid ${holder.pid})` : ""}`,
-      { fix: "use `warden status`, or `warden stop` first" },
-    );
-  }
+  if (lockHeld(paths)) throw alreadyRunning(paths);
 }
