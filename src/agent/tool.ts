@@ -1,7 +1,7 @@
 // What a built-in tool is: a name, a zod schema for its arguments (the JSON Schema the model sees comes from it),
 // the Action it proposes, and how it runs once policy (and maybe a human) said yes. Tools never decide policy and
 // never throw for expected failures: they return { ok: false, error } for the model.
-import { z } from "zod";
+import * as z from "zod";
 import type { ToolSpec } from "../models/index.js";
 import type { Action, Decision } from "../policy/index.js";
 

@@ -2,7 +2,7 @@
 // domain treats an action as an opaque JSON object. When the policy engine's types settle, only this file changes.
 // It must never widen what an approval covers: the binding hash covers every field the owner was shown.
 import { stringify } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { canonicalJson, sha256Hex } from "../audit/index.js";
 
 /** An action as the policy engine hands it over: a JSON object (see src/policy/action.ts). */

@@ -1,5 +1,5 @@
 // The approvals section of warden.yaml. Strict: a misspelt key is an error, not a silently ignored setting.
-import { z } from "zod";
+import * as z from "zod";
 
 export const approvalsConfigSchema = z.strictObject({
   expiryMinutes: z

@@ -1,6 +1,6 @@
 // ApprovalGate: the part of approvals that the agent runtime uses around one action, so the runtime can be tested
 // with a fake (gate.fake.ts). Approvals implements it. Plus the schemas for requests that arrive over HTTP/CLI.
-import { z } from "zod";
+import * as z from "zod";
 import { err, type Result, WardenError } from "../errors.js";
 import type { Action } from "./adapter.js";
 import type { RequestInput } from "./approvals.js";

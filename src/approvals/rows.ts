@@ -1,7 +1,7 @@
 // Rows of the approvals tables and their public views, input checks, and id generation. Pure data mapping: no
 // queries here.
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { WardenError } from "../errors.js";
 import { describeAction } from "./adapter.js";
 import type { Approval, ApprovalState, Resolution, RuleProposal, Scope } from "./types.js";

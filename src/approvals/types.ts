@@ -1,5 +1,5 @@
 // Types of the approvals domain: a request, who answers it, the answers, and the events the gateway forwards.
-import { z } from "zod";
+import * as z from "zod";
 import type { Action, Decision } from "./adapter.js";
 
 export const APPROVAL_STATES = ["pending", "approved", "denied", "expired", "cancelled"] as const;

@@ -1,6 +1,6 @@
 // Schemas for audit requests that arrive from outside (HTTP query strings, CLI flags), for the gateway to parse
 // with. Nothing here reads or writes the log.
-import { z } from "zod";
+import * as z from "zod";
 
 const time = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "expected a time, e.g. 2026-11-25T14:00:00Z");
 

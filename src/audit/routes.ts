@@ -1,7 +1,7 @@
 // HTTP API of the audit log, as routes for the gateway's router (the composition root adds them). Read-only:
 // no route here can append, edit or delete an event.
 
-import type { z } from "zod";
+import type * as z from "zod";
 import { WardenError } from "../errors.js";
 import type { Route } from "../gateway/index.js";
 import type { ExecutionJournal, ExecutionState } from "./executions.js";

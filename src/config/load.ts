@@ -2,7 +2,7 @@
 // the field path and what was expected; the result is deep-frozen so nothing downstream can change it.
 import { readFileSync } from "node:fs";
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { WardenError } from "../errors.js";
 import { type Config, configSchema } from "./schema.js";
 

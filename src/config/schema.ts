@@ -1,6 +1,6 @@
 // The shape of warden.yaml: every key, its type, its default. Strict objects everywhere, so a typo is an error and
 // not a silently ignored setting. The same schema yields the JSON Schema for editors (`warden config schema`).
-import { z } from "zod";
+import * as z from "zod";
 // Each domain's config.ts is its public config entry: importing it (not the domain's index.ts) keeps reading
 // warden.yaml from loading every domain's code, which commands like `status` and `doctor` never need.
 import { approvalsConfigSchema } from "../approvals/config.js";

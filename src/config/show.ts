@@ -1,6 +1,6 @@
 // Presenting config to a human: the effective values with anything that looks like a credential masked, and the
 // JSON Schema for editors. Config holds handles (secret:NAME), never values; masking is the second line of defence.
-import { z } from "zod";
+import * as z from "zod";
 import { configSchema } from "./schema.js";
 
 const SENSITIVE_KEY = /(token|password|passwd|secret|api[-_]?key|private[-_]?key|credential)/i;

@@ -2,7 +2,7 @@
 // plus the routes `warden ask`, `warden tasks` and `warden halt` use. Without a configured model the task routes
 // answer with a clear error and nothing else changes: the daemon still runs its other services.
 import { chmodSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { builtinTools, type RunOutcome, TaskRunner } from "../agent/index.js";
 import type { Approvals } from "../approvals/index.js";
 import type { AuditLog, ExecutionJournal } from "../audit/index.js";

@@ -1,6 +1,6 @@
 // The `egress:` section of warden.yaml. Every field has a default: an absent section means no internal address is
 // reachable, responses are capped at 1 MiB and CONNECT is for port 443 only.
-import { z } from "zod";
+import * as z from "zod";
 import { canonicalAddress } from "./address.js";
 
 const address = z.string().transform((s, ctx) => {

@@ -1,7 +1,7 @@
 // The `http_request` tool: runs in the daemon, never in the sandbox. Each hop (the request and every redirect) is
 // parsed, placed, guarded, admitted, injected and sent as in the proxy; the answer is capped, redacted and marked
 // untrusted. Failures come back as values for the model, never as exceptions.
-import { z } from "zod";
+import * as z from "zod";
 import { auditSafely, type EgressDeps } from "./deps.js";
 import { hostOf, performHop } from "./hop.js";
 import { readBody } from "./send.js";

@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { z } from "zod";
+import * as z from "zod";
 import { WardenError } from "../errors.js";
 import { bearerFrom, tokenMatches } from "./auth.js";
 import { GatewayClient } from "./client.js";

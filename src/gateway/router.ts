@@ -1,7 +1,7 @@
 // Routes of the HTTP API: method + path pattern (`/v1/approvals/:id`) -> handler. A handler gets the parsed,
 // validated request and returns a reply; it throws a WardenError for expected failures (turned into a status code
 // by the server) and nothing else on purpose.
-import type { z } from "zod";
+import type * as z from "zod";
 
 export interface RequestContext<B = unknown> {
   method: string;

@@ -3,7 +3,7 @@
 // Every chunk is untrusted input and is checked with zod first, and one answer is bounded in size. Streamed text goes
 // through the TextGate (visible-text.ts), so a tool call written as text is never shown as an answer. Pure: no I/O;
 // never throws (a bad chunk is an error value). A whole, non-streamed completion is turned into one chunk first.
-import { z } from "zod";
+import * as z from "zod";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { recoverToolCallsFromText } from "./text-tool-calls.js";
 import type { ChatResponse, ToolCall } from "./types.js";

@@ -1,7 +1,7 @@
 // Asks OpenAI-compatible servers which models they serve (GET {baseUrl}/models), and finds the first usual local
 // server that answers (Ollama, llama.cpp, vLLM / NIM), for start-up and `warden doctor`. Short timeouts; never throws.
 // Sends an API key only when given one, and only to the server it belongs to.
-import { z } from "zod";
+import * as z from "zod";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { runWithDeadline } from "./deadline.js";
 

@@ -4,7 +4,7 @@
 // and an answer that is nothing but a JSON object or array naming a tool (optionally in a ```json fence).
 // Only tools offered in the request are recovered; anything else stays text. Arguments are returned as raw text: this
 // module never judges them (the agent loop validates them against the tool's schema). Never throws.
-import { z } from "zod";
+import * as z from "zod";
 import type { ToolCall } from "./types.js";
 
 export interface TextToolCalls {

@@ -2,7 +2,7 @@
 // plus a stable hash approvals bind to. Field names are public API: extend, never rename.
 // This file must never resolve paths or touch the filesystem: an Action is data as proposed, normalized elsewhere.
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 
 /** Remaining budget of the task, filled in by the runtime (a missing figure never satisfies a budget condition). */
 export const budgetSchema = z.strictObject({

@@ -1,6 +1,6 @@
 // The policy domain's keys in warden.yaml (`policy:`), with defaults. Must never be read from the environment here:
 // the composition root parses the config file and passes the values in.
-import { z } from "zod";
+import * as z from "zod";
 
 export const policyConfigSchema = z
   .strictObject({

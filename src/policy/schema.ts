@@ -1,6 +1,6 @@
 // The policy file format (zod), the one place that says what a rule may contain. The same schema gives the JSON
 // Schema for editors. Must never accept an unknown field: a typo in a rule must fail the load, not widen anything.
-import { z } from "zod";
+import * as z from "zod";
 import { actionSchema, budgetSchema, principalSchema, taintSchema } from "./action.js";
 import { WRAPPER_FORMS, WRAPPER_PROGRAMS } from "./wrappers.js";
 

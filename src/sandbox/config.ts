@@ -1,6 +1,6 @@
 // The `sandbox:` section of warden.yaml: backend choice and named profiles with their limits. Strict objects and a
 // default for every field. The `none` backend is refused unless `allowUnsandboxed: true` says it on purpose.
-import { z } from "zod";
+import * as z from "zod";
 import type { Limits } from "./types.js";
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@
 // a header or query parameter of requests to one scheme/host/port/path prefix, or one environment variable of one
 // resolved command. Anything else is a denial (returned, not thrown). This file never reads the store itself: the
 // caller passes a lookup, so the decision is testable without values.
-import { z } from "zod";
+import * as z from "zod";
 import { handlesIn, replaceHandles, secretNameSchema } from "./names.js";
 
 export const httpBindingSchema = z

@@ -1,6 +1,6 @@
 // The `secrets:` section of warden.yaml. Every field has a default, so an absent section means: keyring if available,
 // no bindings (no secret goes anywhere).
-import { z } from "zod";
+import * as z from "zod";
 import { bindingsSchema } from "./bindings.js";
 
 export const secretsConfigSchema = z.strictObject({

@@ -1,6 +1,6 @@
 // Secret names and handles. The model only ever sees `secret:NAME`; this file says what a name and a handle look like
 // and finds handles in text. It never resolves a handle to a value (bindings.ts does, on the host side).
-import { z } from "zod";
+import * as z from "zod";
 
 /** Upper-case, environment-variable style: also usable as an env var name without quoting. */
 export const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;

@@ -4,7 +4,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { WardenError } from "../errors.js";
 import {
   type CommandRunner,

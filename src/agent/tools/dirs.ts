@@ -4,7 +4,7 @@
 import { constants } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { decidedPath, openConfined } from "../confine.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../tool.js";
 

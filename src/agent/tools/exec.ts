@@ -2,7 +2,7 @@
 // decided on. Output goes back capped; it is untrusted (a command can print any file the sandbox can read).
 // Never runs anything outside the Sandbox passed in.
 import { relative } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import type { Sandbox } from "../../sandbox/index.js";
 import { decidedPath } from "../confine.js";
 import { defineTool, fail, type Tool, type ToolOutput } from "../tool.js";

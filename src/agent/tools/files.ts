@@ -3,7 +3,7 @@
 // Reading a file the agent did not write marks the result untrusted.
 import { constants } from "node:fs";
 import { dirname, relative } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { decidedPath, ensureDir, type FileOwner, isSensitive, openConfined, parentOf } from "../confine.js";
 import { defineTool, fail, type Tool, type ToolContext, type ToolOutput } from "../tool.js";
 
