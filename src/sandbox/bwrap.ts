@@ -1,7 +1,7 @@
 // The bubblewrap backend: prepares what every run shares (seccomp bytes, host layout, synthetic /etc), then runs
 // each command through runProcess with the full profile. Fails closed: any missing piece is SANDBOX_UNAVAILABLE
 // with a fix, and no path here ever runs the command outside bwrap.
-import { constants } from "node:fs";
+import { constants, realpathSync, statSync } from "node:fs";
 import { access, chmod, chown, lstat, mkdir, mkdtemp, readlink, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -47,6 +47,16 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const unavailable = (message: string, fix: string, cause?: unknown) =>
   new WardenError("SANDBOX_UNAVAILABLE", message, { fix }, { cause });
+
+/** The real path of an existing regular file, else undefined. */
+function realFile(p: string): string | undefined {
+  try {
+    const r = realpathSync(p);
+    return statSync(r).isFile() ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function exists(p: string, mode = constants.F_OK): Promise<boolean> {
   try {
@@ -155,6 +165,12 @@ export class BwrapSandbox implements Sandbox {
     });
     if (!paths.ok) return paths;
     const pp = paths.value;
+    const caBundle = proxy && spec.net?.mode === "proxy" ? spec.net.caBundle : undefined;
+    const caReal = caBundle === undefined ? undefined : realFile(caBundle);
+    if (caBundle !== undefined && caReal === undefined)
+      return err(
+        unavailable(`egress CA bundle ${caBundle} is not a file`, "restart the daemon (warden stop; warden start)"),
+      );
     const args = bwrapArgs({
       ...pp,
       rootEntries: p.rootEntries,
@@ -164,6 +180,7 @@ export class BwrapSandbox implements Sandbox {
       seccompFd: 3,
       statusFd: 4,
       ...(p.nodeDir && proxy ? { helperDirs: [p.nodeDir] } : {}),
+      ...(caReal ? { caBundle: caReal } : {}),
     });
     const node = this.#o.nodePath ?? process.execPath;
     const inner = innerCommand(spec.argv, limits, {
@@ -175,6 +192,7 @@ export class BwrapSandbox implements Sandbox {
       inject: spec.env,
       proxy: proxy !== undefined,
       proxyToken: spec.net?.mode === "proxy" ? spec.net.token : undefined,
+      caBundle: caReal !== undefined,
     });
     for (const [k, v] of Object.entries(env))
       if (!ENV_NAME.test(k) || v.includes("\0"))

@@ -20,6 +20,8 @@ export interface SandboxExecRequest {
   proxySocket?: string;
   /** The egress proxy's token, if it requires one. */
   proxyToken?: string;
+  /** The egress proxy's CA bundle (TLS interception), mounted read-only for clients in the sandbox. */
+  proxyCaBundle?: string;
   /** The CLI passes process.stdin when it is not a TTY; default: no input. */
   stdin?: string | Uint8Array | NodeJS.ReadableStream;
   stdout: { write(chunk: Uint8Array): unknown };
@@ -63,7 +65,12 @@ export async function sandboxExec(sandbox: Sandbox, config: SandboxConfig, req: 
     env: profile.env,
     net:
       req.net === "proxy" && req.proxySocket
-        ? { mode: "proxy", socketPath: req.proxySocket, ...(req.proxyToken ? { token: req.proxyToken } : {}) }
+        ? {
+            mode: "proxy",
+            socketPath: req.proxySocket,
+            ...(req.proxyToken ? { token: req.proxyToken } : {}),
+            ...(req.proxyCaBundle ? { caBundle: req.proxyCaBundle } : {}),
+          }
         : { mode: "none" },
     onStdout: (c) => req.stdout.write(c),
     onStderr: (c) => req.stderr.write(c),

@@ -59,6 +59,7 @@ export const SENSITIVE_PARENTS = [".git"] as const;
 
 export const PROXY_SOCKET_IN_SANDBOX = "/run/warden/egress.sock";
 export const PROXY_PORT_IN_SANDBOX = 3128;
+export const CA_BUNDLE_IN_SANDBOX = "/run/warden/ca.pem";
 export const SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export interface BwrapPlan {
@@ -83,6 +84,8 @@ export interface BwrapPlan {
   proxySocket?: string;
   /** Extra read-only folders a helper needs (e.g. the Node binary's folder for the proxy bridge). */
   helperDirs?: readonly string[];
+  /** Host path (real) of the egress proxy's CA bundle, mounted read-only at CA_BUNDLE_IN_SANDBOX. */
+  caBundle?: string;
 }
 
 export function bwrapArgs(plan: BwrapPlan): string[] {
@@ -119,6 +122,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   for (const p of plan.readOnlyInWorkspace) a.push("--ro-bind", p, p);
   for (const g of plan.grants) a.push(g.write ? "--bind" : "--ro-bind", g.path, g.path);
   if (plan.proxySocket) a.push("--dir", "/run/warden", "--bind", plan.proxySocket, PROXY_SOCKET_IN_SANDBOX);
+  if (plan.proxySocket && plan.caBundle) a.push("--ro-bind", plan.caBundle, CA_BUNDLE_IN_SANDBOX);
   // The root tmpfs holding the mount points turns read-only last: only workspace, write grants and /tmp stay writable.
   a.push("--remount-ro", "/", "--chdir", plan.cwd);
   return a;
@@ -161,6 +165,8 @@ export function sandboxEnv(opts: {
   proxy: boolean;
   /** Proxy-Authorization password for the egress proxy (sent as Basic warden:TOKEN by HTTP clients). */
   proxyToken?: string | undefined;
+  /** The egress proxy's CA bundle is mounted: point the usual TLS clients at it. */
+  caBundle?: boolean;
 }): Record<string, string> {
   const env: Record<string, string> = {
     PATH: SANDBOX_PATH,
@@ -179,6 +185,16 @@ export function sandboxEnv(opts: {
     for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"]) env[k] = url;
     env.NO_PROXY = "";
     env.no_proxy = "";
+    if (opts.caBundle) {
+      for (const k of [
+        "SSL_CERT_FILE",
+        "NODE_EXTRA_CA_CERTS",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "GIT_SSL_CAINFO",
+      ])
+        env[k] = CA_BUNDLE_IN_SANDBOX;
+    }
   }
   return env;
 }

@@ -33,8 +33,11 @@ export interface PathGrant {
 /**
  * none: loopback only. proxy: the only way out is the egress proxy's unix socket; `token`, when the proxy wants one,
  * goes into the proxy URL as the password (`http://warden:TOKEN@127.0.0.1:3128`), visible to the command by design.
+ * `caBundle`: host path of a PEM bundle (public certificates only) mounted read-only at /run/warden/ca.pem and named
+ * by SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and GIT_SSL_CAINFO, so clients in the
+ * sandbox trust the egress proxy's TLS interception.
  */
-export type NetMode = { mode: "none" } | { mode: "proxy"; socketPath: string; token?: string };
+export type NetMode = { mode: "none" } | { mode: "proxy"; socketPath: string; token?: string; caBundle?: string };
 
 export interface CommandSpec {
   /** argv[0] is an absolute path or a name looked up on the sandbox's PATH (never the daemon's). */
