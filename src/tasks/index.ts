@@ -1,4 +1,5 @@
-// Public API of the tasks domain: the persisted tasks, their workspaces and transcripts.
+// Public API of the tasks domain: the persisted tasks, their workspaces, transcripts, grants and owner questions.
+export { MAX_QUESTION_CHARS, type Question, type QuestionState, Questions } from "./questions.js";
 export { TASKS_MIGRATIONS } from "./schema.js";
 export { type CreateTaskInput, type NewMessage, Tasks, type TasksDeps } from "./tasks.js";
 export {

@@ -1,4 +1,5 @@
-// Migrations of the tasks domain: the tasks table and their transcripts. Never edit a released migration; add one.
+// Migrations of the tasks domain: the tasks table, their transcripts, the grants a task holds and the questions a task
+// asked its owner. Never edit a released migration; add one.
 import type { Migration } from "../store/index.js";
 
 export const TASKS_MIGRATIONS: readonly Migration[] = [
@@ -38,6 +39,32 @@ export const TASKS_MIGRATIONS: readonly Migration[] = [
         created_at TEXT NOT NULL,
         PRIMARY KEY (task_id, seq)
       );
+    `,
+  },
+  {
+    version: 2,
+    name: "task grants and owner questions",
+    sql: `
+      CREATE TABLE task_grants (
+        task_id TEXT NOT NULL REFERENCES tasks(id),
+        grant_id TEXT NOT NULL,
+        grant_json TEXT NOT NULL,
+        PRIMARY KEY (task_id, grant_id)
+      );
+      CREATE TABLE task_questions (
+        id TEXT PRIMARY KEY,
+        task_id TEXT NOT NULL REFERENCES tasks(id),
+        call_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending','answered','expired','cancelled')),
+        answer TEXT,
+        answered_by TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        UNIQUE (task_id, call_id)
+      );
+      CREATE INDEX task_questions_pending ON task_questions(state, expires_at);
     `,
   },
 ];

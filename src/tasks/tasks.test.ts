@@ -116,3 +116,49 @@ describe("Tasks", () => {
     second.store.close();
   });
 });
+
+describe("Tasks: sub-agents", () => {
+  it("keeps a task's grants under its own id and counts its depth", async () => {
+    await using dir = await tempDir();
+    const { store, tasks } = await setup(dir.path);
+    const root = await tasks.create({ prompt: "root", principal: "owner" });
+    if (!root.ok) throw root.error;
+    const grant = { id: "g1", task: "sub-agent", match: { tool: "read_file", path: "/ws/**" } };
+    const child = await tasks.create({ prompt: "c", principal: "owner", parent: root.value.id, grants: [grant] });
+    if (!child.ok) throw child.error;
+    const grand = await tasks.create({ prompt: "g", principal: "owner", parent: child.value.id });
+    if (!grand.ok) throw grand.error;
+    expect(tasks.grants(child.value.id)).toEqual([{ ...grant, task: child.value.id }]);
+    expect(tasks.grants(root.value.id)).toEqual([]);
+    expect([root, child, grand].map((t) => (t.ok ? tasks.depth(t.value.id) : -1))).toEqual([0, 1, 2]);
+    store.close();
+  });
+
+  it("sweeps the sub-agents of a task that ended while Warden was stopped", async () => {
+    await using dir = await tempDir();
+    const first = await setup(dir.path);
+    const root = await first.tasks.create({ prompt: "root", principal: "owner" });
+    if (!root.ok) throw root.error;
+    const child = await first.tasks.create({ prompt: "c", principal: "owner", parent: root.value.id });
+    if (!child.ok) throw child.error;
+    const grand = await first.tasks.create({ prompt: "g", principal: "owner", parent: child.value.id });
+    if (!grand.ok) throw grand.error;
+    const lone = await first.tasks.create({ prompt: "lone", principal: "owner" });
+    if (!lone.ok) throw lone.error;
+    first.tasks.transition(root.value.id, "running");
+    first.tasks.transition(child.value.id, "running");
+    first.tasks.transition(child.value.id, "waiting_approval");
+    first.tasks.transition(lone.value.id, "running");
+    first.tasks.transition(lone.value.id, "waiting_approval");
+    first.store.close();
+    const second = await setup(dir.path);
+    const swept = second.tasks.sweep().map((t) => [t.id, t.state]);
+    expect(swept).toEqual([
+      [root.value.id, "interrupted"],
+      [child.value.id, "interrupted"],
+      [grand.value.id, "interrupted"],
+    ]);
+    expect(second.tasks.get(lone.value.id)?.state).toBe("waiting_approval");
+    second.store.close();
+  });
+});

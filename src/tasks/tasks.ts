@@ -1,11 +1,11 @@
 // The task table: create (with a fresh workspace), read, move between states, count usage, raise taint, keep the
-// redacted transcript, and the start-up sweep. Every text that enters is redacted first. Never runs a task itself,
+// redacted transcript, the grants a task holds, and the start-up sweep. Every text that enters is redacted first. Never runs a task itself,
 // and never moves a task out of a final state.
 import { randomBytes } from "node:crypto";
 import { realpath, stat } from "node:fs/promises";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import type { Redactor } from "../log/index.js";
-import type { Principal, Taint } from "../policy/index.js";
+import type { Grant, Principal, Taint } from "../policy/index.js";
 import type { Store } from "../store/index.js";
 import { TASKS_MIGRATIONS } from "./schema.js";
 import {
@@ -38,6 +38,11 @@ export interface CreateTaskInput {
   taint?: Taint;
   /** Work in this existing folder instead of a fresh one (`warden ask --workspace DIR`). */
   workspace?: string;
+  /**
+   * Capabilities the task holds (a sub-agent's attenuated grants). Stored with `task` set to the new task's id, so
+   * they count for this task only; checking them against the parent's is the policy engine's job, not this table's.
+   */
+  grants?: readonly Grant[];
 }
 
 export interface NewMessage {
@@ -132,12 +137,15 @@ export class Tasks {
     }
     const now = this.now();
     const b = input.budget ?? {};
-    this.deps.store
-      .prepare(
-        `INSERT INTO tasks (id, parent_id, principal, agent, state, prompt, workspace, taint, budget_steps,
+    const insertGrant = this.deps.store.prepare(
+      "INSERT INTO task_grants (task_id, grant_id, grant_json) VALUES (?,?,?)",
+    );
+    const insertTask = this.deps.store.prepare(
+      `INSERT INTO tasks (id, parent_id, principal, agent, state, prompt, workspace, taint, budget_steps,
            budget_tokens, budget_wall_ms, created_at, updated_at) VALUES (?,?,?,?,'queued',?,?,?,?,?,?,?,?)`,
-      )
-      .run(
+    );
+    this.deps.store.transaction(() => {
+      insertTask.run(
         id,
         input.parent ?? null,
         input.principal,
@@ -151,6 +159,8 @@ export class Tasks {
         now,
         now,
       );
+      for (const g of input.grants ?? []) insertGrant.run(id, g.id, JSON.stringify({ ...g, task: id }));
+    });
     return ok(this.get(id) as Task);
   }
 
@@ -185,6 +195,24 @@ export class Tasks {
     if (!task) return err(new WardenError("NOT_FOUND", `no task ${id}`));
     if (info.changes === 0) return err(new WardenError("CONFLICT", `task ${id} is ${task.state}, cannot become ${to}`));
     return ok(task);
+  }
+
+  /** The grants the task holds, in the order they were given (empty for a task created without any). */
+  grants(id: string): Grant[] {
+    const rows = this.deps.store
+      .prepare("SELECT grant_json FROM task_grants WHERE task_id = ? ORDER BY rowid")
+      .all(id) as { grant_json: string }[];
+    return rows.map((r) => JSON.parse(r.grant_json) as Grant);
+  }
+
+  /** How many ancestors the task has: 0 for a task from a principal, 1 for its sub-agent, and so on. */
+  depth(id: string): number {
+    let n = 0;
+    for (let t = this.get(id); t?.parent; t = this.get(t.parent)) {
+      n += 1;
+      if (n > 1000) break; // parents are set at creation and never change: a cycle cannot exist, but never loop forever
+    }
+    return n;
   }
 
   /** Add to the usage counters. */
@@ -248,12 +276,25 @@ export class Tasks {
 
   /**
    * Start-up sweep: tasks that were running when Warden stopped are marked interrupted (returned, so the caller
-   * reports them) and never re-run; waiting_approval and queued tasks keep their state.
+   * reports them) and never re-run; waiting_approval and queued tasks keep their state, except sub-agents whose
+   * parent ended (nobody would read their answer): they are interrupted too.
    */
   sweep(): Task[] {
     const running = this.list({ state: "running", limit: 1_000_000 });
     for (const t of running)
       this.transition(t.id, "interrupted", { from: ["running"], result: "Warden stopped while this task was running" });
-    return running.map((t) => this.get(t.id) as Task);
+    const swept = running.map((t) => t.id);
+    const orphans = this.deps.store.prepare(
+      `SELECT c.id FROM tasks c JOIN tasks p ON p.id = c.parent_id
+       WHERE c.state NOT IN (${FINAL_SQL}) AND p.state IN (${FINAL_SQL})`,
+    );
+    // Each round reaches one level further down the tree; a tree is at most a few levels deep.
+    for (let rows = orphans.all() as { id: string }[]; rows.length > 0; rows = orphans.all() as { id: string }[]) {
+      for (const { id } of rows) {
+        this.transition(id, "interrupted", { result: "its parent task ended while Warden was stopped" });
+        swept.push(id);
+      }
+    }
+    return swept.map((id) => this.get(id) as Task);
   }
 }
