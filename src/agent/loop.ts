@@ -10,6 +10,7 @@ import type { Action, Decision } from "../policy/index.js";
 import type { Task, TaskState, Tasks, TranscriptEntry } from "../tasks/index.js";
 import { systemPrompt } from "./prompt.js";
 import { type AgentEvent, type Journal, runToolCall, type StepDeps, type StepState } from "./step.js";
+import { redactingStream, type StreamRedactorSource } from "./stream-redact.js";
 import { type Tool, toolSpec } from "./tool.js";
 
 export interface AgentDeps {
@@ -21,7 +22,8 @@ export interface AgentDeps {
   gate: ApprovalGate;
   audit: AuditSink;
   journal: Journal;
-  redactor: Pick<Redactor, "redact">;
+  /** `maxValueLength` (SecretRedactor) lets streamed text out before the turn ends; see stream-redact.ts. */
+  redactor: Pick<Redactor, "redact"> & StreamRedactorSource;
   /**
    * The task's approval requests still pending (the daemon passes `(t) => approvals.list({ state: "pending", task: t })`):
    * a resumed call waits on its request instead of asking again.
@@ -197,11 +199,16 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
         deps.maxTokensPerTurn ?? 2048,
         budget.tokens === undefined ? Infinity : budget.tokens - tokens,
       );
+      // Streamed text is redacted before it leaves, also a value split across deltas (the stream holds a tail back).
+      const live = opts.onEvent ? redactingStream(deps.redactor) : undefined;
+      const emit = (delta: string) => {
+        if (delta !== "") opts.onEvent?.({ type: "text", delta });
+      };
       const res = await deps.model.chat(
         { messages, tools: specs, maxTokens, signal: stop.signal },
-        // Redacted per delta: a value split across two deltas is caught in the stored answer, not here.
-        opts.onEvent ? (delta) => opts.onEvent?.({ type: "text", delta: deps.redactor.redact(delta) }) : undefined,
+        live ? (delta) => emit(live.push(delta)) : undefined,
       );
+      if (live) emit(live.end());
       if (stoppedBy) return stoppedBy;
       if (!res.ok) return { state: "failed", text: `model failed: ${res.error.message}` };
       const r = res.value;

@@ -73,6 +73,14 @@ export class SecretRedactor implements Redactor {
     };
   }
 
+  /**
+   * Length of the longest form (in any encoding) of any value it redacts: a stream that holds back one character less
+   * than this sees every such value whole, however it was split (the agent's live text deltas rely on it).
+   */
+  maxValueLength(): number {
+    return this.currentMatcher().maxLength;
+  }
+
   /** What `redact` would replace, without replacing or reporting: the exfiltration guard's view of a request. */
   scan(text: string): Finding[] {
     const hits = this.currentMatcher().scan(text);
