@@ -101,9 +101,11 @@ export function fileSecretStore(options: FileSecretStoreOptions): SecretStore {
     }
   }
 
-  async function load(): Promise<{ payload: Payload; kind: KeyKind; key: Buffer | undefined }> {
+  /** `kind` is undefined for a store not written yet: where its key goes is decided (and probed) at the first write. */
+  async function load(): Promise<{ payload: Payload; kind: KeyKind | undefined; key: Buffer | undefined }> {
     const header = await readHeader();
-    if (header === undefined) return { payload: { secrets: {} }, kind: await chooseKind(), key: undefined };
+    // No probe here: reading an empty store (every daemon start without secrets) must not spawn secret-tool.
+    if (header === undefined) return { payload: { secrets: {} }, kind: undefined, key: undefined };
     const key = await sourceOf(header.key).load();
     if (key === undefined) {
       throw new WardenError("SECRET_STORE_FAILED", `the key of ${path} (${header.key}) is missing`, {
@@ -148,8 +150,9 @@ export function fileSecretStore(options: FileSecretStoreOptions): SecretStore {
     }
   }
 
-  async function save(payload: Payload, kind: KeyKind, known: Buffer | undefined): Promise<void> {
-    const { key, kind: keyKind } = known === undefined ? await keyFor(kind) : { key: known, kind };
+  async function save(payload: Payload, kind: KeyKind | undefined, known: Buffer | undefined): Promise<void> {
+    const chosen = kind ?? (await chooseKind());
+    const { key, kind: keyKind } = known === undefined ? await keyFor(chosen) : { key: known, kind: chosen };
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", key, iv);
     cipher.setAAD(aad(keyKind));
