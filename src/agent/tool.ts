@@ -50,3 +50,6 @@ export function toolSpec(tool: Tool<unknown>): ToolSpec {
   const { $schema: _drop, ...parameters } = z.toJSONSchema(tool.schema, { io: "input" }) as Record<string, unknown>;
   return { name: tool.name, description: tool.description, parameters };
 }
+  /** JSON Schema shown to the model instead of the one generated from `schema` (MCP tools bring their own). */
+  readonly parameters?: Record<string, unknown>;
+  if (tool.parameters) return { name: tool.name, description: tool.description, parameters: tool.parameters };
