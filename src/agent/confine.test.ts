@@ -23,6 +23,11 @@ const ctxFor = (ws: string, path: string): ToolContext => ({
   decision: decided(path),
   signal: new AbortController().signal,
   written: new Set(),
+  task: "t_test",
+  call: "call_test",
+  taint: "trusted",
+  budget: {},
+  idle: (p) => p,
 });
 
 describe("workspace confinement", () => {

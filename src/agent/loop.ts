@@ -6,7 +6,7 @@ import type { ApprovalGate } from "../approvals/index.js";
 import type { AuditSink } from "../audit/index.js";
 import type { Redactor } from "../log/index.js";
 import type { ChatMessage, ModelProvider, ToolCall, ToolSpec } from "../models/index.js";
-import type { Action, Decision } from "../policy/index.js";
+import type { Action, Decision, Grant } from "../policy/index.js";
 import type { Task, TaskState, Tasks, TranscriptEntry } from "../tasks/index.js";
 import { systemPrompt } from "./prompt.js";
 import { type AgentEvent, type Journal, runToolCall, type StepDeps, type StepState } from "./step.js";
@@ -17,8 +17,8 @@ export interface AgentDeps {
   model: ModelProvider;
   tasks: Tasks;
   tools: readonly Tool<unknown>[];
-  /** The policy (the daemon passes its watcher's decide). */
-  decide: (action: Action) => Decision;
+  /** The policy (the daemon passes its watcher's decide); `grants` are the task's own (a sub-agent's attenuated ones). */
+  decide: (action: Action, ctx?: { grants?: readonly Grant[] }) => Decision;
   gate: ApprovalGate;
   audit: AuditSink;
   journal: Journal;
@@ -38,6 +38,8 @@ export interface AgentDeps {
 
 export interface RunOptions {
   signal?: AbortSignal;
+  /** Wait on a promise without holding a runner slot (the TaskRunner passes it; see ToolContext.idle). */
+  idle?: <T>(p: Promise<T>) => Promise<T>;
   onEvent?: (e: AgentEvent) => void;
 }
 
@@ -115,10 +117,13 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
     budget: {},
     written: new Set(),
     signal: stop.signal,
+    ...(opts.idle ? { idle: opts.idle } : {}),
   };
+  // The same Grant objects for every decision of this task: the engine caches their compiled form per object.
+  const grants = deps.tasks.grants(task.id);
   const stepDeps: StepDeps = {
     tools,
-    decide: deps.decide,
+    decide: (a) => deps.decide(a, { grants }),
     gate: deps.gate,
     audit: deps.audit,
     journal: deps.journal,
@@ -168,6 +173,13 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
           state.budget = remaining(budget, steps, tokens, task.usage.wallMs + clock() - started);
           const out = await runToolCall(stepDeps, state, call);
           if (out.fatal) return { state: "failed", text: out.fatal };
+          if (out.usage) {
+            // A sub-agent's work is this task's work: it counts against this task's budget too.
+            steps += out.usage.steps;
+            tokens += out.usage.tokens;
+            unsavedUsage.steps += out.usage.steps;
+            unsavedUsage.tokens += out.usage.tokens;
+          }
           if (out.untrusted && state.taint === "trusted") {
             state.taint = "untrusted";
             deps.tasks.taint(task.id);

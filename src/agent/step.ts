@@ -7,7 +7,7 @@ import type { AuditEventInput, AuditSink, ExecutionJournal } from "../audit/inde
 import type { Redactor } from "../log/index.js";
 import type { ToolCall } from "../models/index.js";
 import { type Action, actionSchema, type Budget, type Decision, type Principal, type Taint } from "../policy/index.js";
-import type { Tool, ToolError, ToolOutput } from "./tool.js";
+import type { Tool, ToolContext, ToolError, ToolOutput } from "./tool.js";
 
 export type Journal = Pick<ExecutionJournal, "begin" | "end">;
 
@@ -41,6 +41,8 @@ export interface StepState {
   budget: Budget;
   written: Set<string>;
   signal: AbortSignal;
+  /** Wait without holding the runner slot (RunOptions.idle); absent outside a runner: waits in place. */
+  idle?: <T>(p: Promise<T>) => Promise<T>;
 }
 
 export interface StepOutcome {
@@ -50,6 +52,8 @@ export interface StepOutcome {
   untrusted: boolean;
   /** Set when the task must stop (the audit log could not record a step). */
   fatal?: string;
+  /** Work a sub-agent did for this call, added to the task's usage. */
+  usage?: { steps: number; tokens: number };
 }
 
 const MAX_AUDITED_ARGS = 4096;
@@ -72,7 +76,8 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
     deps.onEvent?.({ type: "tool.result", call: shown, ok: out.ok });
     const body = out.ok ? { ok: true, ...out.value } : { ok: false, error: out.error };
     const untrusted = out.ok && out.untrusted === true;
-    return { content: redact(JSON.stringify(untrusted ? { ...body, untrusted: true } : body)), untrusted };
+    const content = redact(JSON.stringify(untrusted ? { ...body, untrusted: true } : body));
+    return out.ok && out.usage ? { content, untrusted, usage: out.usage } : { content, untrusted };
   };
   const refuse = (code: string, reason: string, rule?: string | null) =>
     answer({ ok: false, error: rule === undefined ? { code, reason } : { code, reason, rule } });
@@ -162,7 +167,24 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
   }
   if (state.signal.aborted) return refuse("CANCELLED", "the task was stopped; nothing was run");
 
-  const ctx = { workspace: state.workspace, decision, signal: state.signal, written: state.written };
+  const ctx: ToolContext = {
+    workspace: state.workspace,
+    decision,
+    signal: state.signal,
+    written: state.written,
+    task: state.task,
+    call: call.id,
+    taint: state.taint,
+    budget: state.budget,
+    idle: async <T>(p: Promise<T>, o?: { human?: boolean }): Promise<T> => {
+      if (o?.human) deps.onWaiting?.(true);
+      try {
+        return await (state.idle ? state.idle(p) : p);
+      } finally {
+        if (o?.human) deps.onWaiting?.(false);
+      }
+    },
+  };
   let started: string | undefined;
   if (tool.sideEffect) {
     try {

@@ -3,10 +3,13 @@
 // never throw for expected failures: they return { ok: false, error } for the model.
 import * as z from "zod";
 import type { ToolSpec } from "../models/index.js";
-import type { Action, Decision } from "../policy/index.js";
+import type { Action, Budget, Decision, Taint } from "../policy/index.js";
 
 /** The tool-specific part of an Action; the loop adds task, agent, principal, taint, workspace and budget. */
-export type ProposedAction = Pick<Action, "tool" | "argv" | "cwd" | "path" | "url" | "method" | "args">;
+export type ProposedAction = Pick<
+  Action,
+  "tool" | "argv" | "cwd" | "path" | "url" | "method" | "args" | "channel" | "to" | "grants"
+>;
 
 export interface ToolContext {
   /** Real path of the task workspace; host-side tools never act outside it. */
@@ -16,6 +19,17 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Real paths the agent itself wrote in this task (files it did not write are untrusted). */
   written: Set<string>;
+  /** The task and the tool call this run belongs to (a resumed call has the same id as before the restart). */
+  task: string;
+  call: string;
+  /** The task's taint and remaining budget when the call was made. */
+  taint: Taint;
+  budget: Budget;
+  /**
+   * Wait on `p` without holding the task's runner slot (a sub-agent, the owner), so waiting never starves or
+   * deadlocks the runner; `human: true` also shows the task as waiting on a person (waiting_approval) meanwhile.
+   */
+  idle<T>(p: Promise<T>, opts?: { human?: boolean }): Promise<T>;
 }
 
 export type ToolError = { code: string; reason: string };
@@ -27,6 +41,8 @@ export type ToolOutput =
       /** The value holds content the agent did not produce: the task becomes untrusted. */
       untrusted?: boolean;
       exitCode?: number | null;
+      /** Work done on the task's behalf (a sub-agent's steps and tokens): counted in the task's usage and budget. */
+      usage?: { steps: number; tokens: number };
     }
   | { ok: false; error: ToolError; exitCode?: number | null };
 
@@ -34,6 +50,8 @@ export interface Tool<A = unknown> {
   readonly name: string;
   readonly description: string;
   readonly schema: z.ZodType<A>;
+  /** JSON Schema shown to the model instead of the one generated from `schema` (MCP tools bring their own). */
+  readonly parameters?: Record<string, unknown>;
   /** Changes something (runs a command, writes a file): recorded in the execution journal around run(). */
   readonly sideEffect: boolean;
   action(args: A, workspace: string): ProposedAction;
@@ -47,9 +65,7 @@ export const fail = (code: string, reason: string): ToolOutput => ({ ok: false, 
 
 /** The spec handed to the model: JSON Schema generated from the zod schema, without the `$schema` noise. */
 export function toolSpec(tool: Tool<unknown>): ToolSpec {
+  if (tool.parameters) return { name: tool.name, description: tool.description, parameters: tool.parameters };
   const { $schema: _drop, ...parameters } = z.toJSONSchema(tool.schema, { io: "input" }) as Record<string, unknown>;
   return { name: tool.name, description: tool.description, parameters };
 }
-  /** JSON Schema shown to the model instead of the one generated from `schema` (MCP tools bring their own). */
-  readonly parameters?: Record<string, unknown>;
-  if (tool.parameters) return { name: tool.name, description: tool.description, parameters: tool.parameters };
