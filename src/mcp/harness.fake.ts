@@ -1,0 +1,84 @@
+// Test helpers for the MCP domain: a connection to the test server (test/support/mcp-server.mjs) run by node in the
+// real bubblewrap sandbox, with a secret in its env, a log kept in memory and a marker in its argv so a test can find
+// its own server processes in /proc. For tests only.
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ValueRedactor } from "../log/index.js";
+import { BwrapSandbox, DEFAULT_PROFILE, profileLimits, sandboxConfigSchema } from "../sandbox/index.js";
+import { mcpConfigSchema, stdioServerSchema } from "./config.js";
+import { type ConnectionDeps, McpConnection } from "./connection.js";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const FIXTURE = join(REPO, "test/support/mcp-server.mjs");
+export const TEST_SECRET = "mcp-s3cret-4f1e2d3c";
+
+export interface LogLine {
+  level: "info" | "warn";
+  obj: Record<string, unknown>;
+  msg: string;
+}
+
+export function memoryLog(lines: LogLine[]): ConnectionDeps["log"] {
+  return {
+    info: (obj, msg) => lines.push({ level: "info", obj: obj as Record<string, unknown>, msg }),
+    warn: (obj, msg) => lines.push({ level: "warn", obj: obj as Record<string, unknown>, msg }),
+  };
+}
+
+export function testSandbox(): BwrapSandbox {
+  const root = process.getuid?.() === 0;
+  return new BwrapSandbox({
+    bwrapPath: "/usr/bin/bwrap",
+    ...(root ? { runAs: { uid: 65534, gid: 65534 } } : {}),
+    forbiddenPaths: [],
+    defaultLimits: profileLimits(DEFAULT_PROFILE),
+  });
+}
+
+/** The argv and grants that run the test server in the sandbox; `marker` ends up in its command line. */
+export function testServerConfig(mode: string, marker: string, extra: Record<string, unknown> = {}) {
+  return {
+    command: ["node", FIXTURE, mode, marker],
+    paths: [{ path: join(REPO, "test/support") }, { path: join(REPO, "node_modules") }],
+    ...extra,
+  };
+}
+
+export async function testConnection(dir: string, mode: string, limits: Record<string, unknown> = {}) {
+  const sandbox = testSandbox();
+  const redactor = new ValueRedactor();
+  redactor.add("LEAK_TOKEN", TEST_SECRET);
+  const logs: LogLine[] = [];
+  const marker = `marker-${Math.random().toString(36).slice(2)}`;
+  const root = process.getuid?.() === 0;
+  const server = stdioServerSchema.parse(testServerConfig(mode, marker, { env: { LEAK: "secret:LEAK_TOKEN" } }));
+  const { servers: _none, ...config } = mcpConfigSchema.parse(limits);
+  const connection = new McpConnection("test", server, {
+    sandbox,
+    sandboxConfig: sandboxConfigSchema.parse({}),
+    limits: config,
+    secret: async (name) => (name === "LEAK_TOKEN" ? TEST_SECRET : undefined),
+    scratchParent: dir,
+    ...(root ? { owner: { uid: 65534, gid: 65534 } } : {}),
+    redact: (t) => redactor.redact(t),
+    log: memoryLog(logs),
+  });
+  return { connection, sandbox, logs, marker, secret: TEST_SECRET, redactor };
+}
+
+/** Pids of live processes whose command line holds `marker` (the test server, bwrap, the sandbox's init). */
+export function serverProcesses(marker: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, "utf8");
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      if (cmd.includes(marker) && !/\) Z /.test(stat)) out.push(Number(e));
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+// Public API of the MCP domain: configured MCP servers (stdio in the sandbox, streamable HTTP through egress) whose
+// tools become agent tools `mcp.<server>.<tool>`, and the guard that makes tools not marked read-only ask.
+export {
+  type HttpServerConfig,
+  isStdio,
+  type McpConfig,
+  type McpServerConfig,
+  mcpConfigSchema,
+  type StdioServerConfig,
+} from "./config.js";
+export {
+  type ConnectionDeps,
+  McpConnection,
+  type McpLog,
+  SERVER_LIFETIME_MS,
+  SERVER_OUTPUT_BYTES,
+  type ServerState,
+  type ServerStatus,
+} from "./connection.js";
+export { guardMcpDecision } from "./guard.js";
+export { egressFetch } from "./http.js";
+export { type ListedTool, listTools, toolPart } from "./listing.js";
+export { McpManager } from "./manager.js";
+export { callValue } from "./result.js";
+export { SandboxTransport } from "./stdio.js";
+export { agentTool } from "./tools.js";
