@@ -7,7 +7,7 @@ import { ExecutionJournal } from "../audit/index.js";
 import { MemoryAuditSink } from "../audit/sink.fake.js";
 import { ValueRedactor } from "../log/index.js";
 import type { ModelProvider } from "../models/index.js";
-import { type Action, compilePolicyTexts, type Decision } from "../policy/index.js";
+import { type Action, compilePolicyTexts, type DecideContext, type Decision } from "../policy/index.js";
 import { DEFAULT_PROFILE, profileLimits, type Sandbox } from "../sandbox/index.js";
 import { FakeSandbox } from "../sandbox/sandbox.fake.js";
 import { SqliteStore } from "../store/index.js";
@@ -65,8 +65,8 @@ export async function harness(dir: string, options: HarnessOptions = {}) {
   const policy = compilePolicyTexts({ "test.yaml": options.policy ?? TEST_POLICY });
   if (!policy.ok) throw policy.error;
   const decisions: { action: Action; decision: Decision }[] = [];
-  const decide = (action: Action) => {
-    const decision = policy.value.decide(action);
+  const decide = (action: Action, ctx?: DecideContext) => {
+    const decision = policy.value.decide(action, ctx);
     decisions.push({ action, decision });
     return decision;
   };

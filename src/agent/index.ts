@@ -1,5 +1,5 @@
-// Public API of the agent domain: the loop, the runner (limits, cancel, halt), the built-in tools, the tool shape and
-// the system prompt. The model contract lives in src/models.
+// Public API of the agent domain: the loop, the runner (limits, cancel, halt, sub-agents), the built-in tools, the
+// tool shape and the system prompt. The model contract lives in src/models.
 export { type FileOwner, isInside, SENSITIVE_PATHS } from "./confine.js";
 export { type AgentDeps, type RunOptions, type RunOutcome, resumeTask, runTask, toolSpecs } from "./loop.js";
 export { systemPrompt } from "./prompt.js";
@@ -14,4 +14,12 @@ export {
   type ToolOutput,
   toolSpec,
 } from "./tool.js";
+export { type AskOwnerDeps, askOwnerTool } from "./tools/ask.js";
 export { type BuiltinToolDeps, builtinTools } from "./tools/index.js";
+export { sendMessageTool } from "./tools/message.js";
+export {
+  DEFAULT_SUBAGENT_LIMITS,
+  type SubAgentDeps,
+  type SubAgentLimits,
+  spawnAgentTool,
+} from "./tools/subagent.js";
