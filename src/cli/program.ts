@@ -20,6 +20,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   approvals: () => import("./commands/approvals.js").then((m) => m.registerApprovals),
   secrets: () => import("./commands/secrets.js").then((m) => m.registerSecrets),
   ask: () => import("./commands/tasks.js").then((m) => m.registerTasks),
+  schedule: () => import("./commands/schedule.js").then((m) => m.registerSchedule),
 };
 const ALIASES: Record<string, string> = {
   stop: "start",

@@ -8,7 +8,14 @@ import { auditConfigSchema } from "../audit/config.js";
 import { egressConfigSchema } from "../egress/config.js";
 import { policyConfigSchema } from "../policy/config.js";
 import { sandboxConfigSchema } from "../sandbox/config.js";
+import { schedulesConfigSchema } from "../schedules/config.js";
 import { secretsConfigSchema } from "../secrets/config.js";
+
+// zod compiles a parser per schema with `new Function` on first use: slower than interpreting for the few parses a
+// process makes (a start parsed the policy and the config about twice as fast without it), and code generated from
+// strings is something a security daemon is better off without. Results are the same either way. Set here because
+// every Warden process that validates anything reads warden.yaml first, and this keeps zod out of commands that don't.
+z.config({ jitless: true });
 
 /** A reference to a secret held by the host; the value itself never appears in config. */
 export const secretHandle = z
@@ -85,6 +92,7 @@ export const configSchema = z.strictObject({
   audit: auditConfigSchema.prefault({}),
   secrets: secretsConfigSchema.prefault({}),
   egress: egressConfigSchema.prefault({}),
+  schedules: schedulesConfigSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

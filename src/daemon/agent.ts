@@ -3,7 +3,7 @@
 // answer with a clear error and nothing else changes: the daemon still runs its other services.
 import { chmodSync } from "node:fs";
 import * as z from "zod";
-import { builtinTools, type RunOutcome, TaskRunner } from "../agent/index.js";
+import { type AgentEvent, builtinTools, type RunOutcome, TaskRunner } from "../agent/index.js";
 import type { Approvals } from "../approvals/index.js";
 import type { AuditLog, ExecutionJournal } from "../audit/index.js";
 import type { Config } from "../config/index.js";
@@ -14,6 +14,7 @@ import type { Logger } from "../log/index.js";
 import { type ModelProvider, selectModelProvider } from "../models/index.js";
 import type { PolicyWatcher } from "../policy/index.js";
 import { type ClosableSandbox, createSandbox } from "../sandbox/index.js";
+import { ScheduleService, scheduleRoutes } from "../schedules/index.js";
 import type { SecretRedactor, SecretStore } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
 import { type Task, Tasks } from "../tasks/index.js";
@@ -79,6 +80,15 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   const model: ModelProvider | undefined = choice.value.kind === "none" ? undefined : choice.value.provider;
   w.log.info({ model: choice.value.detail }, model ? "model ready" : "no model: the agent is off");
 
+  // Scheduled runs: nobody is watching, so their approval requests expire quickly and the owner is told.
+  const schedules = new ScheduleService({
+    config: w.config.schedules,
+    store: w.store,
+    redactor: w.redactor,
+    events: w.events,
+    audit: w.audit,
+    log: w.log,
+  });
   const runner = model
     ? new TaskRunner(
         {
@@ -86,7 +96,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
           tasks,
           tools: builtinTools({ sandbox, ...(owner ? { fileOwner: owner } : {}) }),
           decide: (a) => w.policy.decide(a),
-          gate: w.approvals,
+          gate: schedules.gate(w.approvals),
           audit: w.audit,
           journal: w.executions,
           redactor: w.redactor,
@@ -96,6 +106,34 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       )
     : undefined;
   if (runner) w.onClose(() => runner.halt("daemon stopping"));
+  /** Run a queued task, its events on the bus (`task.<type>`, then `task.ended`). Never rejects. */
+  const submit = (r: TaskRunner, task: string, key?: string, onEvent?: (e: AgentEvent) => void) =>
+    r
+      .submit(task, {
+        ...(key ? { key } : {}),
+        onEvent: (e) => {
+          w.events.publish(`task.${e.type}`, { task, ...e });
+          onEvent?.(e);
+        },
+      })
+      .then((o) => {
+        w.events.publish("task.ended", { task, state: o.state, text: o.text });
+        return o;
+      });
+  if (runner) {
+    schedules.start({
+      // The prompt is the owner's own (config or `warden schedule add`): the run starts trusted.
+      create: (i) =>
+        tasks.create({
+          prompt: i.prompt,
+          principal: "schedule",
+          taint: "trusted",
+          ...(i.workspace ? { workspace: i.workspace } : {}),
+        }),
+      submit: (task, key) => submit(runner, task, key),
+    });
+    w.onClose(() => schedules.stop());
+  }
 
   const needRunner = (): TaskRunner => {
     if (runner) return runner;
@@ -123,11 +161,8 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
           onWaiting = resolve;
         });
         // submit never throws: the outcome says how the task ended.
-        const outcome: Promise<RunOutcome> = r.submit(task.id, {
-          onEvent: (e) => {
-            w.events.publish(`task.${e.type}`, { task: task.id, ...e });
-            if (e.type === "approval.waiting") onWaiting({ approval: e.approval });
-          },
+        const outcome: Promise<RunOutcome> = submit(r, task.id, undefined, (e) => {
+          if (e.type === "approval.waiting") onWaiting({ approval: e.approval });
         });
         const first = await Promise.race([outcome, waiting]);
         if ("approval" in first) {
@@ -172,6 +207,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
         return { body: { halted: true } };
       },
     },
+    ...scheduleRoutes(schedules, w.audit),
   ];
   return { model: model ? { id: model.id, detail: choice.value.detail } : null, routes };
 }

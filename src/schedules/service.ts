@@ -1,0 +1,136 @@
+// The schedules service the daemon runs: the schedules (config + owner's), the scheduler, each run as a task of the
+// principal `schedule` in "nobody watching" mode (short approval expiry, the owner notified), and the notices.
+// A run is queued under the key schedule:<name>, so the runner's fair queue serves it like any other sender.
+// Never runs a task when the audit log cannot record that the schedule fired.
+import type { Approval, ApprovalGate } from "../approvals/index.js";
+import type { AuditSink } from "../audit/index.js";
+import type { Result } from "../errors.js";
+import type { Redactor } from "../log/index.js";
+import type { Store } from "../store/index.js";
+import type { SchedulesConfig } from "./config.js";
+import { Scheduler } from "./scheduler.js";
+import { ScheduleStore } from "./store.js";
+import { type Schedule, scheduleKey } from "./types.js";
+import { type UnattendedRun, UnattendedTasks } from "./unattended.js";
+
+export interface ScheduleServiceDeps {
+  config: SchedulesConfig;
+  store: Store;
+  redactor: Pick<Redactor, "redact">;
+  events: { publish(type: string, data?: Record<string, unknown>): void };
+  audit: Pick<AuditSink, "append">;
+  log?: { warn(obj: object, msg: string): void };
+  clock?: () => number;
+  maxSleepMs?: number;
+}
+
+/** How the service starts tasks: the daemon's task table and runner. */
+export interface ScheduleTaskRunner {
+  /** Create a queued task of the principal `schedule`. */
+  create(input: { prompt: string; workspace?: string; schedule: string }): Promise<Result<{ id: string }>>;
+  /** Run it under `key`; resolves when it ended. */
+  submit(task: string, key: string): Promise<{ state: string; text: string }>;
+}
+
+export type NoticeKind = "approval_requested" | "skipped" | "missed" | "failed" | "not_started";
+
+export class ScheduleService {
+  readonly unattended = new UnattendedTasks();
+  readonly scheduler: Scheduler;
+  readonly owned: ScheduleStore;
+  private runner: ScheduleTaskRunner | undefined;
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: ScheduleServiceDeps) {
+    this.clock = deps.clock ?? Date.now;
+    this.owned = ScheduleStore.open(deps.store);
+    this.scheduler = new Scheduler({
+      schedules: () => this.all(),
+      store: this.owned,
+      run: (s, at, missed) => this.run(s, at, missed),
+      skipped: (s, at, reason) =>
+        void this.notice(s.name, null, "skipped", `the run for ${at.toISOString()} was skipped: ${reason}`),
+      clock: this.clock,
+      ...(deps.maxSleepMs ? { maxSleepMs: deps.maxSleepMs } : {}),
+    });
+  }
+
+  /** Config schedules first (read-only), then the owner's. */
+  all(): Schedule[] {
+    const fromConfig = this.deps.config.map((c): Schedule => ({ ...c, source: "config" }));
+    return [...fromConfig, ...this.owned.added()];
+  }
+
+  get active(): boolean {
+    return this.runner !== undefined;
+  }
+
+  /** The approval gate for the agent: scheduled runs' requests expire quickly and the owner hears of them. */
+  gate(gate: ApprovalGate): ApprovalGate {
+    return this.unattended.gate(gate, (a, run) => this.asked(a, run));
+  }
+
+  /** Start keeping time (catch-up of missed runs first). Without a runner (no model) schedules are kept, never run. */
+  start(runner: ScheduleTaskRunner): void {
+    this.runner = runner;
+    this.scheduler.start();
+  }
+
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  /** Tell the owner: a `schedule.notice` event and an audit event. Never throws. */
+  async notice(schedule: string, task: string | null, kind: NoticeKind, text: string, extra: object = {}) {
+    const data = { schedule, task, kind, text: this.deps.redactor.redact(text), ...extra };
+    this.deps.events.publish("schedule.notice", data);
+    this.deps.log?.warn(data, "schedule notice");
+    await this.deps.audit
+      .append({ type: "schedule.notice", actor: `schedule:${schedule}`, task, data })
+      .catch(() => undefined); // the event and the log line above still reach the owner
+  }
+
+  private asked(a: Approval, run: UnattendedRun): void {
+    const text = `a scheduled run waits on approval ${a.id} (${a.summary}); nobody is watching, so it is denied at ${a.expiresAt} unless you answer`;
+    void this.notice(run.schedule, a.task, "approval_requested", text, { approval: a.id, expiresAt: a.expiresAt });
+  }
+
+  private async run(s: Schedule, firedFor: Date, missed: boolean): Promise<void> {
+    const runner = this.runner;
+    if (!runner) return;
+    const at = firedFor.toISOString();
+    const recorded = await this.deps.audit
+      .append({ type: "schedule.fired", actor: `schedule:${s.name}`, data: { schedule: s.name, firedFor: at, missed } })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (!recorded) {
+      await this.notice(s.name, null, "not_started", `the run for ${at} did not start: the audit log cannot record it`);
+      return;
+    }
+    const created = await runner.create({
+      prompt: s.prompt,
+      schedule: s.name,
+      ...(s.workspace ? { workspace: s.workspace } : {}),
+    });
+    if (!created.ok) {
+      await this.notice(s.name, null, "not_started", `the run for ${at} did not start: ${created.error.message}`);
+      return;
+    }
+    const task = created.value.id;
+    this.deps.events.publish("schedule.run", { schedule: s.name, task, firedFor: at, missed });
+    if (missed) {
+      const text = `the run for ${at} was missed while Warden was not running; it runs once now`;
+      await this.notice(s.name, task, "missed", text);
+    }
+    this.unattended.add(task, { schedule: s.name, expiryMs: s.approvalExpirySeconds * 1000 });
+    try {
+      const outcome = await runner.submit(task, scheduleKey(s.name));
+      if (outcome.state !== "done")
+        await this.notice(s.name, task, "failed", `the run for ${at} ended ${outcome.state}: ${outcome.text}`);
+    } finally {
+      this.unattended.delete(task);
+    }
+  }
+}
