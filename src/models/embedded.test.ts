@@ -104,6 +104,29 @@ describe("embedded provider (real engine, tiny GGUF)", () => {
     expect(followUp.ok, followUp.ok ? "" : followUp.error.message).toBe(true);
   });
 
+  it("constrains a tool call's arguments to the tool's schema while the model writes them", async () => {
+    // the scripted model starts a call; from there on its random weights pick among what the grammar allows only
+    const scripted = await writeTinyLlamaGguf(join(dir.path, "caller.gguf"), { script: ["||call:"] });
+    const p = make({ modelPath: scripted });
+    const tools = [
+      {
+        name: "read_file",
+        description: "Read a file",
+        parameters: {
+          type: "object",
+          properties: { path: { type: "string", enum: ["notes.txt", "todo.txt"] } },
+          required: ["path"],
+          additionalProperties: false,
+        },
+      },
+    ];
+    const r = await p.chat(ask("Read a file", { tools, maxTokens: 200 }));
+    expect(r).toMatchObject({ ok: true, value: { finishReason: "tool_calls" } });
+    const call = r.ok ? r.value.toolCalls[0] : undefined;
+    expect(call?.name).toBe("read_file");
+    expect(["notes.txt", "todo.txt"]).toContain((JSON.parse(call?.arguments ?? "{}") as { path?: string }).path);
+  });
+
   it("returns INTERRUPTED for an aborted signal, before or during generation, and keeps working", async () => {
     const p = make();
     expect(await p.chat(ask("hi", { signal: AbortSignal.abort() }))).toMatchObject({

@@ -115,11 +115,20 @@ export function createEmbeddedProvider(options: EmbeddedOptions): EmbeddedProvid
     if (signal.aborted) throw signal.reason;
     const functions = toEngineFunctions(req.tools);
     let completion = 0;
+    // the arguments exactly as the model wrote them (the engine's parsed params would lose their spelling)
+    const rawArgs: string[] = [];
     const result = await l.value.chat.generateResponse(toEngineHistory(req.messages), {
       ...(functions ? { functions, documentFunctionParams: true } : {}),
       onTextChunk: (t) => {
         if (t !== "") onText?.(t);
       },
+      ...(functions
+        ? {
+            onFunctionCallParamsChunk: (c: { callIndex: number; paramsChunk: string }) => {
+              rawArgs[c.callIndex] = (rawArgs[c.callIndex] ?? "") + c.paramsChunk;
+            },
+          }
+        : {}),
       onToken: (tokens) => {
         completion += tokens.length;
       },
@@ -128,10 +137,10 @@ export function createEmbeddedProvider(options: EmbeddedOptions): EmbeddedProvid
       temperature: options.temperature ?? 0,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     });
-    const toolCalls: ToolCall[] = (result.functionCalls ?? []).map((c) => ({
+    const toolCalls: ToolCall[] = (result.functionCalls ?? []).map((c, i) => ({
       id: `call_${++callCounter}_${Date.now().toString(36)}`,
       name: c.functionName,
-      arguments: JSON.stringify(c.params ?? {}),
+      arguments: rawArgs[i]?.trim() || JSON.stringify(c.params ?? {}),
     }));
     // tokens now in the context: the prompt as evaluated plus the answer
     const used = l.value.sequence.contextTokens.length;

@@ -26,6 +26,12 @@ export interface GenerateOptions {
   documentFunctionParams?: boolean;
   maxParallelFunctionCalls?: number;
   onTextChunk?: (text: string) => void;
+  onFunctionCallParamsChunk?: (chunk: {
+    callIndex: number;
+    functionName: string;
+    paramsChunk: string;
+    done: boolean;
+  }) => void;
   onToken?: (tokens: number[]) => void;
   signal?: AbortSignal;
   stopOnAbortSignal?: boolean;

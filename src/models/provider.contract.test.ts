@@ -1,8 +1,16 @@
-// One contract suite, run against every ModelProvider available here: the scripted fake, and the OpenAI-compatible
-// provider against the fake server. The embedded engine joins this list when it lands.
+// One contract suite, run against every ModelProvider available here: the scripted fake, the OpenAI-compatible
+// provider against the fake server, and the embedded engine (real node-llama-cpp) running a scripted tiny GGUF. The
+// engine's grammar makes invalid JSON arguments impossible, and its failures are real ones (a file that does not
+// load, replaced by a good one before the next request), so a backend says which of those it can play.
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeOpenAI } from "../../test/support/fake-openai.js";
+import { writeTinyLlamaGguf } from "../../test/support/gguf.js";
+import { tempDir } from "../../test/support/tmp.js";
 import { WardenError } from "../errors.js";
+import { createEmbeddedProvider } from "./embedded.js";
+import { engineDirs } from "./engine.js";
 import { createOpenAICompatibleProvider } from "./openai-compatible.js";
 import { ScriptedModelProvider, toolCallReply } from "./scripted.fake.js";
 import type { ChatRequest, ModelProvider } from "./types.js";
@@ -12,40 +20,89 @@ type Turn = { content: string } | { call: { name: string; arguments: string } } 
 interface Made {
   provider: ModelProvider;
   close(): Promise<void>;
+  /** called after a scripted failure, before the next request */
+  afterFailure?(): Promise<void>;
 }
 
-const backends: [string, (turns: Turn[]) => Promise<Made>][] = [
+interface Backend {
+  make(turns: Turn[]): Promise<Made>;
+  /** can return tool-call arguments that are not valid JSON */
+  invalidJson: boolean;
+}
+
+/** The pieces a scripted tiny model writes for one turn (distinct vocabulary pieces; see test/support/gguf.ts). */
+function embeddedScript(turn: Turn): string[] {
+  if (turn === "fail") return [];
+  if ("content" in turn) return turn.content.split(/(?=[ ,.])/).map((p) => p.replace(/^ /, "▁"));
+  return [
+    "||call:",
+    `▁${turn.call.name}`,
+    "(",
+    ...turn.call.arguments.split(/(?= )/).map((p) => p.replace(/^ /, "▁")),
+    ")",
+  ];
+}
+
+async function embeddedBackend(turns: Turn[]): Promise<Made> {
+  const dir = await tempDir();
+  const path = join(dir.path, "model.gguf");
+  // one scripted model plays one turn; a failure first is a file that does not load, fixed before the next request
+  const good = turns.find((t) => t !== "fail") ?? { content: "x" };
+  if (turns[0] === "fail") await writeFile(path, "not a model");
+  else await writeTinyLlamaGguf(path, { script: embeddedScript(good) });
+  const provider = createEmbeddedProvider({ modelPath: path, engineDirs: engineDirs(undefined), threads: 1 });
+  return {
+    provider,
+    afterFailure: async () => {
+      await rm(path);
+      await writeTinyLlamaGguf(path, { script: embeddedScript(good) });
+    },
+    close: async () => {
+      await provider.close();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
+const backends: [string, Backend][] = [
   [
     "scripted fake",
-    async (turns) => ({
-      provider: new ScriptedModelProvider(
-        turns.map((t) =>
-          t === "fail"
-            ? new WardenError("MODEL_FAILED", "scripted failure")
-            : "call" in t
-              ? toolCallReply(t.call.name, t.call.arguments)
-              : { content: t.content },
+    {
+      invalidJson: true,
+      make: async (turns) => ({
+        provider: new ScriptedModelProvider(
+          turns.map((t) =>
+            t === "fail"
+              ? new WardenError("MODEL_FAILED", "scripted failure")
+              : "call" in t
+                ? toolCallReply(t.call.name, t.call.arguments)
+                : { content: t.content },
+          ),
         ),
-      ),
-      close: async () => {},
-    }),
+        close: async () => {},
+      }),
+    },
   ],
   [
     "openai-compatible + fake server",
-    async (turns) => {
-      const fake = await startFakeOpenAI({
-        script: turns.map((t) =>
-          t === "fail"
-            ? { status: 500 }
-            : "call" in t
-              ? { toolCalls: [{ name: t.call.name, arguments: t.call.arguments }] }
-              : { content: t.content },
-        ),
-        models: ["contract-model"],
-      });
-      return { provider: createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m" }), close: fake.close };
+    {
+      invalidJson: true,
+      make: async (turns) => {
+        const fake = await startFakeOpenAI({
+          script: turns.map((t) =>
+            t === "fail"
+              ? { status: 500 }
+              : "call" in t
+                ? { toolCalls: [{ name: t.call.name, arguments: t.call.arguments }] }
+                : { content: t.content },
+          ),
+          models: ["contract-model"],
+        });
+        return { provider: createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m" }), close: fake.close };
+      },
     },
   ],
+  ["embedded engine + scripted tiny GGUF", { invalidJson: false, make: embeddedBackend }],
 ];
 
 const request = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
@@ -54,10 +111,10 @@ const request = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
   ...extra,
 });
 
-describe.each(backends)("ModelProvider contract: %s", (_name, make) => {
+describe.each(backends)("ModelProvider contract: %s", (_name, backend) => {
   let made: Made | undefined;
   const start = async (turns: Turn[]) => {
-    made = await make(turns);
+    made = await backend.make(turns);
     return made.provider;
   };
   afterEach(async () => {
@@ -75,12 +132,10 @@ describe.each(backends)("ModelProvider contract: %s", (_name, make) => {
     expect(r.ok && r.value.usage.completionTokens).toBeGreaterThanOrEqual(0);
   });
 
-  it("returns tool calls with an id and the arguments as raw text, invalid JSON included", async () => {
-    const provider = await start([
-      { call: { name: "read_file", arguments: '{"path": "a"}' } },
-      { call: { name: "read_file", arguments: '{"path": ' } },
-    ]);
-    for (const args of ['{"path": "a"}', '{"path": ']) {
+  it("returns tool calls with an id and the arguments as raw text, invalid JSON included where possible", async () => {
+    const cases = backend.invalidJson ? ['{"path": "a"}', '{"path": '] : ['{"path": "a"}'];
+    const provider = await start(cases.map((args) => ({ call: { name: "read_file", arguments: args } })));
+    for (const args of cases) {
       const r = await provider.chat(request());
       expect(r).toMatchObject({ ok: true, value: { finishReason: "tool_calls" } });
       const calls = r.ok ? r.value.toolCalls : [];
@@ -92,6 +147,7 @@ describe.each(backends)("ModelProvider contract: %s", (_name, make) => {
   it("returns a failure as a MODEL_FAILED value, and keeps working after it", async () => {
     const provider = await start(["fail", { content: "recovered" }]);
     expect(await provider.chat(request({ tools: [] }))).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
+    await made?.afterFailure?.();
     expect(await provider.chat(request({ tools: [] }))).toMatchObject({ ok: true, value: { content: "recovered" } });
   });
 

@@ -26,6 +26,13 @@ export interface TinyModelOptions {
   seed?: number;
   /** how far the random weights spread; larger means peakier logits */
   scale?: number;
+  /**
+   * A scripted model: after the prompt's last token (the newline that ends `<|im_start|>assistant\n`) it writes
+   * these vocabulary pieces in order, then `<|im_end|>`. Attention and feed-forward outputs are zeroed, so the next
+   * token depends on the current one only (a bigram table): the pieces must be distinct; missing ones are added to
+   * the vocabulary. What the engine does with the text (streaming, function-call detection, grammar) is real.
+   */
+  script?: string[];
 }
 
 /** Pieces: <unk> <s> </s>, the 256 byte tokens, printable ASCII, "▁" + each letter, common words, ChatML tokens. */
@@ -145,6 +152,14 @@ export function tinyLlamaGguf(options: TinyModelOptions = {}): Buffer {
   const heads = 4;
   const ff = 128;
   const vocab = vocabulary();
+  for (const piece of options.script ?? []) {
+    if (vocab.tokens.includes(piece)) continue;
+    // before the two ChatML tokens, which stay last
+    const at = vocab.tokens.length - 2;
+    vocab.tokens.splice(at, 0, piece);
+    vocab.types.splice(at, 0, TOKEN.NORMAL);
+    vocab.scores.splice(at, 0, -100 + piece.length * 10);
+  }
   const nVocab = vocab.tokens.length;
   const imEnd = vocab.tokens.indexOf("<|im_end|>");
   const meta: [string, Meta][] = [
@@ -190,13 +205,16 @@ export function tinyLlamaGguf(options: TinyModelOptions = {}): Buffer {
 
   const next = random(options.seed ?? 7);
   const scale = options.scale ?? 0.5;
-  const data = shapes.map(([name, dims]) => {
+  const tensors = new Map<string, Float32Array>();
+  for (const [name, dims] of shapes) {
     const n = dims.reduce((a, b) => a * b, 1);
     const values = new Float32Array(n);
     const isNorm = name.endsWith("norm.weight");
     for (let j = 0; j < n; j++) values[j] = isNorm ? 1 : (next() * 2 - 1) * scale;
-    return Buffer.from(values.buffer);
-  });
+    tensors.set(name, values);
+  }
+  if (options.script) scriptWeights(tensors, vocab.tokens, options.script, embd, layers);
+  const data = shapes.map(([name]) => Buffer.from((tensors.get(name) ?? new Float32Array()).buffer));
 
   const w = new Writer();
   w.push(Buffer.from("GGUF", "latin1"));
@@ -223,6 +241,35 @@ export function tinyLlamaGguf(options: TinyModelOptions = {}): Buffer {
     w.pad();
   }
   return w.bytes();
+}
+
+/** Makes the model a bigram table that walks newline -> script[0] -> ... -> <|im_end|>. */
+function scriptWeights(
+  tensors: Map<string, Float32Array>,
+  tokens: string[],
+  script: string[],
+  embd: number,
+  layers: number,
+): void {
+  const chain = ["<0x0A>", ...script].map((p) => tokens.indexOf(p));
+  const targets = [...chain.slice(1), tokens.indexOf("<|im_end|>")];
+  if (new Set(chain).size !== chain.length || chain.length > embd) {
+    throw new Error("a scripted model needs distinct pieces, at most one fewer than the embedding width");
+  }
+  for (let i = 0; i < layers; i++) {
+    tensors.get(`blk.${i}.attn_output.weight`)?.fill(0);
+    tensors.get(`blk.${i}.ffn_down.weight`)?.fill(0);
+  }
+  const embedding = tensors.get("token_embd.weight");
+  const output = tensors.get("output.weight");
+  if (!embedding || !output) return;
+  chain.forEach((token, d) => {
+    // token -> a one-hot hidden state on dimension d -> a large logit for its successor only
+    embedding.fill(0, token * embd, (token + 1) * embd);
+    embedding[token * embd + d] = 1;
+    const target = targets[d] ?? 0;
+    output[target * embd + d] = 20;
+  });
 }
 
 /** Writes the tiny model to `path` and returns the path. */
