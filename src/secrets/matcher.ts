@@ -38,6 +38,7 @@ export class MultiMatcher {
     this.hasLong = long.length > 0;
     this.min = Math.min(255, ...long.map((p) => p.text.length));
     this.shift.fill(Math.min(255, this.min - BLOCK + 1));
+    const filled: number[] = [];
     for (const p of long) {
       // Only the first `min` characters of each pattern take part in the shift table; the rest is checked exactly.
       for (let end = BLOCK - 1; end < this.min; end++) {
@@ -48,10 +49,14 @@ export class MultiMatcher {
       const h = blockHash(p.text, this.min - 1);
       const bucket = this.buckets[h];
       if (bucket) bucket.push(p);
-      else this.buckets[h] = [p];
+      else {
+        this.buckets[h] = [p];
+        filled.push(h);
+      }
     }
-    // Longest first, so a value that contains another is replaced whole.
-    for (const bucket of this.buckets) bucket?.sort((a, b) => b.text.length - a.text.length);
+    // Longest first, so a value that contains another is replaced whole. Only the filled buckets are visited: a
+    // walk over all 65536 slots cost milliseconds per matcher, and the daemon builds one at start with no patterns.
+    for (const h of filled) this.buckets[h]!.sort((a, b) => b.text.length - a.text.length);
     if (short.length > 0) {
       for (const p of short) if (!this.shortLabels.has(p.text)) this.shortLabels.set(p.text, p.label);
       const alternatives = [...this.shortLabels.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);

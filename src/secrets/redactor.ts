@@ -42,7 +42,7 @@ const KEY_END_HOLD = 80; // longest END marker, so an END split across chunks is
  */
 export class SecretRedactor implements Redactor {
   private readonly values = new Map<string, string>(); // value -> label
-  private matcher: MultiMatcher | undefined = new MultiMatcher([]);
+  private matcher: MultiMatcher | undefined; // built on first use (see currentMatcher)
   private readonly options: SecretRedactorOptions;
 
   constructor(options: SecretRedactorOptions = {}) {
