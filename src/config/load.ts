@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type * as z from "zod";
 import { WardenError } from "../errors.js";
+import type { YamlCache } from "../home/index.js";
 import { type Config, configSchema } from "./schema.js";
 
 export interface ConfigProblem {
@@ -14,8 +15,16 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** Parse config text; `file` is only used in messages. An empty file means "all defaults". */
-export function parseConfig(text: string, file: string): Config {
+/**
+ * Parse config text; `file` is only used in messages. An empty file means "all defaults". With a cache, unchanged
+ * text skips the YAML parser; any validation problem is still reported from a fresh parse, with lines and columns.
+ */
+export function parseConfig(text: string, file: string, cache?: YamlCache): Config {
+  const cached = cache?.get(text);
+  if (cached !== undefined) {
+    const quick = configSchema.safeParse(cached.data);
+    if (quick.success) return deepFreeze(quick.data);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number | undefined) => {
@@ -32,10 +41,11 @@ export function parseConfig(text: string, file: string): Config {
     const problems = parsed.error.issues.flatMap((issue) => describeIssue(issue, doc.contents, file, at));
     throw configError(file, problems);
   }
+  cache?.set(text, { data });
   return deepFreeze(parsed.data);
 }
 
-export function loadConfigFile(file: string): Config {
+export function loadConfigFile(file: string, cache?: YamlCache): Config {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -48,7 +58,7 @@ export function loadConfigFile(file: string): Config {
       { cause: e },
     );
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, cache);
 }
 
 export function formatProblems(problems: readonly ConfigProblem[]): string {

@@ -5,7 +5,7 @@
 import type { Config } from "../config/index.js";
 import { WardenError } from "../errors.js";
 import { EventBus, type Gateway, Router, startGateway } from "../gateway/index.js";
-import { assertHomeSafe, type HomePaths, readToken } from "../home/index.js";
+import { assertHomeSafe, type HomePaths, readToken, type YamlCache } from "../home/index.js";
 import type { Logger } from "../log/index.js";
 import type { CredentialEvent, SecretRedactor } from "../secrets/index.js";
 import { SqliteStore, type Store } from "../store/index.js";
@@ -25,6 +25,8 @@ export interface DaemonOptions {
   hostEnv: Readonly<Record<string, string | undefined>>;
   version: string;
   uid: number;
+  /** Parsed config and policy YAML kept across restarts; flushed once the daemon is ready. */
+  yamlCache?: YamlCache;
   /** Aborting it during start-up undoes what was done so far; after start-up, use `stop()`. */
   signal: AbortSignal;
 }
@@ -82,6 +84,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       log,
       redactor: options.redactor,
       hostEnv: options.hostEnv,
+      ...(options.yamlCache ? { yamlCache: options.yamlCache } : {}),
       uid: options.uid,
       events,
       onClose: (step) => undo.push(step),

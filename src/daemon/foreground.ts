@@ -3,7 +3,7 @@
 import { closeSync, writeSync } from "node:fs";
 import { loadConfigFile } from "../config/index.js";
 import { toWardenError } from "../errors.js";
-import type { HomePaths } from "../home/index.js";
+import { type HomePaths, openYamlCache } from "../home/index.js";
 import { createLogger } from "../log/index.js";
 import { type CredentialEvent, SecretRedactor } from "../secrets/index.js";
 import type { ReadyMessage } from "./background.js";
@@ -30,7 +30,9 @@ export async function runForeground(options: ForegroundOptions): Promise<void> {
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   try {
-    const config = loadConfigFile(options.paths.config);
+    // Unchanged YAML is read from the cache (the parser was the slowest part of a cold start); written after ready.
+    const yamlCache = openYamlCache(options.paths.yamlCache);
+    const config = loadConfigFile(options.paths.config, yamlCache);
     // One redactor for logs, audit and every output: it learns the stored secret values at start-up, and credentials
     // it finds by format are reported once the audit log exists.
     let onCredential: ((e: CredentialEvent) => void) | undefined;
@@ -41,6 +43,7 @@ export async function runForeground(options: ForegroundOptions): Promise<void> {
       config,
       log,
       redactor,
+      yamlCache,
       onCredential: (sink) => {
         onCredential = sink;
       },
@@ -48,6 +51,7 @@ export async function runForeground(options: ForegroundOptions): Promise<void> {
     });
     report(options.readyFd, { ok: true, pid: process.pid, url: daemon.url });
     options.onReady(daemon);
+    setImmediate(() => yamlCache.flush());
     await daemon.stopped;
   } catch (e) {
     const error = toWardenError(e);

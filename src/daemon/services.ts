@@ -6,7 +6,7 @@ import { Approvals as ApprovalQueue, approvalRoutes } from "../approvals/index.j
 import { AuditLog, auditRoutes, ExecutionJournal } from "../audit/index.js";
 import type { Config } from "../config/index.js";
 import type { EventBus, Route } from "../gateway/index.js";
-import type { HomePaths } from "../home/index.js";
+import type { HomePaths, YamlCache } from "../home/index.js";
 import type { Logger } from "../log/index.js";
 import { createNodeResolver, type PolicyWatcher, watchPolicyDir } from "../policy/index.js";
 import { fileSecretStore, type SecretRedactor, type SecretStore, spawnRunner, syncRedactor } from "../secrets/index.js";
@@ -35,6 +35,7 @@ export interface ServiceDeps {
   hostEnv: Readonly<Record<string, string | undefined>>;
   uid: number;
   events: EventBus;
+  yamlCache?: YamlCache;
   /** Marks the end of a start-up step (for the timings in the "ready" log line); throws if start-up was aborted. */
   checkpoint(step: string): void;
   /** Register a teardown step; steps run in reverse order. */
@@ -78,9 +79,11 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
 
   const policy = watchPolicyDir(deps.paths.policyDir, {
     resolver: createNodeResolver({ pathEnv: config.policy.sandboxPath }),
+    ...(deps.yamlCache ? { yamlCache: deps.yamlCache } : {}),
     debounceMs: config.policy.reloadDebounceMs,
     pollMs: config.policy.reloadPollMs,
     onReload: (p) => {
+      deps.yamlCache?.flush();
       log.info({ version: p.version, rules: p.rules.length }, "policy reloaded");
       void audit.append({
         type: "policy.changed",

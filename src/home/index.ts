@@ -9,3 +9,4 @@ export {
   readToken,
 } from "./init.js";
 export { type HomeEnv, type HomePaths, homePaths, resolveHomeRoot } from "./paths.js";
+export { type CachedYaml, noYamlCache, openYamlCache, type YamlCache } from "./yaml-cache.js";

@@ -12,6 +12,8 @@ export interface HomePaths {
   readonly runDir: string;
   readonly pidFile: string;
   readonly lockFile: string;
+  /** Parsed YAML of unchanged config and policy files, so a restart skips the parser (see yaml-cache.ts). */
+  readonly yamlCache: string;
   readonly logDir: string;
   readonly logFile: string;
   /** The encrypted secret store and, without an OS keyring, its key (written by the secrets domain). */
@@ -45,6 +47,7 @@ export function homePaths(root: string): HomePaths {
     runDir,
     pidFile: join(runDir, "warden.pid"),
     lockFile: join(runDir, "daemon.lock"),
+    yamlCache: join(runDir, "yaml-cache.json"),
     logDir,
     logFile: join(logDir, "daemon.log"),
     secretStore: join(root, "secrets.enc"),

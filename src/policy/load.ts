@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Document, isNode, isSeq, LineCounter, parseDocument } from "yaml";
 import { WardenError } from "../errors.js";
+import type { YamlCache } from "../home/index.js";
 import { type PolicyFileSpec, policyFileSchema } from "./schema.js";
 
 export interface PolicyIssue {
@@ -61,8 +62,20 @@ function lineFinder(doc: Document, counter: LineCounter) {
   };
 }
 
-/** Parse and validate one file's text. */
-export function parsePolicyText(file: string, text: string): { source?: PolicySource; issues: PolicyIssue[] } {
+/**
+ * Parse and validate one file's text. With a YAML cache, unchanged text skips the YAML parser; a cached document that
+ * no longer validates is parsed again, so every issue keeps its line.
+ */
+export function parsePolicyText(
+  file: string,
+  text: string,
+  yamlCache?: YamlCache,
+): { source?: PolicySource; issues: PolicyIssue[] } {
+  const cached = yamlCache?.get(text);
+  if (cached?.lines !== undefined) {
+    const quick = policyFileSchema.safeParse(cached.data ?? {});
+    if (quick.success) return { source: { file, text, spec: quick.data, lineOf: linesFrom(cached.lines) }, issues: [] };
+  }
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -91,26 +104,36 @@ export function parsePolicyText(file: string, text: string): { source?: PolicySo
       }),
     };
   }
-  return { source: { file, text, spec: parsed.data, lineOf: keptLines(parsed.data, lineOf) }, issues: [] };
+  const lines = keptLines(parsed.data, lineOf);
+  yamlCache?.set(text, { data, lines });
+  return { source: { file, text, spec: parsed.data, lineOf: linesFrom(lines) }, issues: [] };
 }
 
 /**
  * The lines a valid file can still be asked about (rules and their examples), copied out so the YAML document is
  * not kept alive for the life of the policy.
  */
-function keptLines(spec: PolicyFileSpec, lineOf: (path: ReadonlyArray<string | number>) => number) {
-  const lines = new Map<string, number>();
+function keptLines(
+  spec: PolicyFileSpec,
+  lineOf: (path: ReadonlyArray<string | number>) => number,
+): Record<string, number> {
+  const lines: Record<string, number> = {};
   spec.rules.forEach((rule, i) => {
-    lines.set(`rules.${i}`, lineOf(["rules", i]));
+    lines[`rules.${i}`] = lineOf(["rules", i]);
     for (const kind of ["allow", "ask", "deny"] as const) {
       (rule.examples?.[kind] ?? []).forEach((_, j) => {
-        lines.set(`rules.${i}.examples.${kind}.${j}`, lineOf(["rules", i, "examples", kind, j]));
+        lines[`rules.${i}.examples.${kind}.${j}`] = lineOf(["rules", i, "examples", kind, j]);
       });
     }
   });
+  return lines;
+}
+
+function linesFrom(lines: Readonly<Record<string, number>>) {
+  const known = new Map(Object.entries(lines));
   return (path: ReadonlyArray<string | number>): number => {
     for (let n = path.length; n > 0; n--) {
-      const line = lines.get(path.slice(0, n).join("."));
+      const line = known.get(path.slice(0, n).join("."));
       if (line !== undefined) return line;
     }
     return 1;
@@ -129,7 +152,11 @@ export function listPolicyFiles(dir: string): string[] {
 /** Parsed files by path, reused while a file's text is unchanged (a reload re-parses only the edited files). */
 export type ParseCache = Map<string, { text: string; source: PolicySource }>;
 
-export function readPolicyDir(dir: string, cache?: ParseCache): { sources: PolicySource[]; issues: PolicyIssue[] } {
+export function readPolicyDir(
+  dir: string,
+  cache?: ParseCache,
+  yamlCache?: YamlCache,
+): { sources: PolicySource[]; issues: PolicyIssue[] } {
   let names: string[];
   try {
     names = listPolicyFiles(dir);
@@ -163,7 +190,7 @@ export function readPolicyDir(dir: string, cache?: ParseCache): { sources: Polic
       sources.push(hit.source);
       continue;
     }
-    const out = parsePolicyText(file, text);
+    const out = parsePolicyText(file, text, yamlCache);
     issues.push(...out.issues);
     if (out.source) {
       sources.push(out.source);

@@ -1,6 +1,7 @@
 // Loading a policy folder end to end: read, validate, compile, check examples. The daemon calls this at start-up and
 // refuses to start on an error. Must never return an empty policy in place of an invalid one.
 import { err, ok, type Result } from "../errors.js";
+import type { YamlCache } from "../home/index.js";
 import { checkExamples, compileRules } from "./compile.js";
 import { type CompiledPolicy, createCompiledPolicy } from "./engine.js";
 import { issuesError, type ParseCache, type PolicySource, parsePolicyText, readPolicyDir } from "./load.js";
@@ -12,6 +13,8 @@ export const DEFAULT_SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
 export interface LoadOptions {
   /** Reuse parsed files whose text did not change (the watcher keeps one across reloads). */
   parseCache?: ParseCache;
+  /** Parsed YAML kept across daemon restarts (<home>/run/yaml-cache.json). */
+  yamlCache?: YamlCache;
   /** Defaults to the real filesystem with DEFAULT_SANDBOX_PATH. */
   resolver?: Resolver;
   /** Epoch milliseconds; defaults to Date.now (time windows, grant expiry). */
@@ -31,7 +34,7 @@ export function compileSources(sources: readonly PolicySource[], options: LoadOp
 
 /** Load, validate and compile every *.yaml of a policy folder. Errors name file:line and field. */
 export function loadPolicyDir(dir: string, options: LoadOptions = {}): Result<CompiledPolicy> {
-  const { sources, issues } = readPolicyDir(dir, options.parseCache);
+  const { sources, issues } = readPolicyDir(dir, options.parseCache, options.yamlCache);
   if (issues.length > 0) return err(issuesError(issues));
   return compileSources(sources, options);
 }
