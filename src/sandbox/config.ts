@@ -18,7 +18,9 @@ export const sandboxProfileSchema = z.strictObject({
     .int()
     .min(16 * MiB)
     .default(4096 * MiB)
-    .describe("Address space (RLIMIT_AS); runtimes like Node reserve much more than they use, keep >= 4 GiB for them."),
+    .describe(
+      "Private writable memory (RLIMIT_DATA: heap, anonymous mappings); address space only reserved is not counted.",
+    ),
   processes: z.number().int().min(4).default(256).describe("Processes + threads (RLIMIT_NPROC)."),
   fileSizeBytes: z
     .number()

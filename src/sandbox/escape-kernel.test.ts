@@ -194,6 +194,45 @@ describe("escape suite: resources and leftovers", () => {
     expect(r.stderr).toContain("MemoryError");
   });
 
+  it.skipIf(!hasPython)("a memory bomb growing in small steps fails at the memory limit", async () => {
+    const r = await py(
+      "a = []\nwhile True:\n    a.append(bytearray(8 * 1024 ** 2))\n    if len(a) > 512: print('grew past 4 GiB'); break",
+      {
+        limits: { memoryBytes: 256 * MiB },
+      },
+    );
+    expect(r.stdout).toBe("");
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain("MemoryError");
+  });
+
+  it("a Node heap bomb dies at the memory limit while Node's fetch and wasm still work under it", async () => {
+    const bomb = await sandbox.run({
+      argv: ["node", "-e", "const a = []; for (;;) a.push(Buffer.alloc(16 << 20, 1))"],
+      workspace: ws,
+      limits: { memoryBytes: 512 * MiB },
+    });
+    if (!bomb.ok) throw bomb.error;
+    expect(bomb.value.timedOut).toBe(false);
+    expect(bomb.value.exitCode).not.toBe(0);
+    // V8 and undici's wasm HTTP parser reserve far more address space than they use: RLIMIT_DATA lets them run.
+    const fetchAndWasm = `
+      const s = require("node:http").createServer((q, r) => r.end("pong")).listen(0, "127.0.0.1", async () => {
+        const body = await (await fetch("http://127.0.0.1:" + s.address().port)).text();
+        const mem = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
+        console.log(body, mem.buffer.byteLength);
+        s.close();
+      });`;
+    const ok = await sandbox.run({
+      argv: ["node", "-e", fetchAndWasm],
+      workspace: ws,
+      limits: { memoryBytes: 512 * MiB },
+    });
+    if (!ok.ok) throw ok.error;
+    expect(ok.value.stderr).toBe("");
+    expect(ok.value.stdout).toBe(`pong ${16 * 65536}\n`);
+  });
+
   it("a disk fill in the workspace stops at the file size limit", async () => {
     const r = await sh("head -c 20000000 /dev/zero > big.bin", { limits: { fileSizeBytes: MiB } });
     expect(r.exitCode).not.toBe(0);

@@ -2,11 +2,12 @@
 // and asserts it stayed contained. Part 2 (seccomp, network, resources) is escape-kernel.test.ts.
 // Probes assert on files, exit codes and errno values, never on timing.
 
+import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
-import { BwrapSandbox } from "./bwrap.js";
+import { BwrapSandbox, DEFAULT_LIMITS_HELPER } from "./bwrap.js";
 import { DEFAULT_PROFILE, profileLimits } from "./config.js";
 import type { CommandSpec, Limits, RunResult } from "./types.js";
 
@@ -140,11 +141,35 @@ describe("escape suite: reading what is not granted", () => {
     expect(k.exitCode).not.toBe(0);
   });
 
-  it("has no /sys, no docker.sock, no /run", async () => {
-    const r = await sh("ls /sys /var/run/docker.sock /run/docker.sock /run");
+  it("has no /sys, no docker.sock, and nothing of the host's /run", async () => {
+    const r = await sh("ls /sys /var/run/docker.sock /run/docker.sock");
     expect(r.exitCode).not.toBe(0);
     expect(r.stdout).toBe("");
+    // /run holds only Warden's own read-only limits helper (when built), never a host socket or folder.
+    const run = await sh("find /run -mindepth 1 2>/dev/null; true");
+    for (const line of run.stdout.split("\n").filter(Boolean))
+      expect(["/run/warden", "/run/warden/limits"]).toContain(line);
   });
+
+  it.skipIf(!existsSync(DEFAULT_LIMITS_HELPER))(
+    "cannot replace or change the limits helper later sandboxes run",
+    async () => {
+      const tries = [
+        ": > /run/warden/limits",
+        "cp /bin/true /run/warden/limits",
+        "chmod 777 /run/warden/limits",
+        "rm -f /run/warden/limits",
+        "mv /run/warden/limits /tmp/x",
+        "ln -sf /bin/sh /run/warden/limits",
+        "touch /run/warden/other",
+      ];
+      const r = await sh(
+        `for t in ${tries.map((t) => `'${t}'`).join(" ")}; do sh -c "$t" 2>/dev/null && echo "ESCAPED: $t"; done; stat -c %a /run/warden/limits`,
+      );
+      expect(r.stdout).not.toContain("ESCAPED");
+      expect(r.stdout.trim()).toBe("755");
+    },
+  );
 
   it("/dev is minimal (no disks, no /dev/mem, no kmsg)", async () => {
     const r = await sh("ls /dev");

@@ -59,7 +59,7 @@ export class NoneSandbox implements Sandbox {
     });
     if (!paths.ok) return paths;
     const limits: Limits = { ...this.#o.defaultLimits, ...spec.limits };
-    const [file, ...args] = innerCommand(spec.argv, limits, { prlimitPath: prlimit });
+    const [file, ...args] = innerCommand(spec.argv, limits, { limitsPath: prlimit });
     const running = runProcess(
       {
         file: file as string,

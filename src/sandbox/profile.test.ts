@@ -64,15 +64,16 @@ describe("bwrapArgs", () => {
 
 describe("innerCommand", () => {
   it("applies every rlimit before the command", () => {
-    const c = innerCommand(["ls", "-l"], limits, { prlimitPath: "/usr/bin/prlimit" });
+    const c = innerCommand(["ls", "-l"], limits, { limitsPath: "/usr/bin/prlimit" });
     expect(c[0]).toBe("/usr/bin/prlimit");
-    expect(c).toContain(`--as=${limits.memoryBytes}`);
+    expect(c).toContain(`--data=${limits.memoryBytes}`);
+    expect(c.some((x) => x.startsWith("--as="))).toBe(false);
     expect(c).toContain(`--nproc=${limits.processes}`);
     expect(c).toContain(`--fsize=${limits.fileSizeBytes}`);
     expect(c.slice(-3)).toEqual(["--", "ls", "-l"]);
   });
   it("starts the bridge first in proxy mode", () => {
-    const c = innerCommand(["curl"], limits, { prlimitPath: "/p", bridge: { nodePath: "/usr/bin/node", source: "S" } });
+    const c = innerCommand(["curl"], limits, { limitsPath: "/p", bridge: { nodePath: "/usr/bin/node", source: "S" } });
     expect(c.slice(0, 3)).toEqual(["/usr/bin/node", "-e", "S"]);
     expect(c).toContain("/p");
   });

@@ -58,6 +58,8 @@ export const SENSITIVE_WORKSPACE_PATHS = [
 export const SENSITIVE_PARENTS = [".git"] as const;
 
 export const PROXY_SOCKET_IN_SANDBOX = "/run/warden/egress.sock";
+/** Where the limits helper (helper/warden-limits.c) is bound read-only inside the sandbox. */
+export const LIMITS_HELPER_IN_SANDBOX = "/run/warden/limits";
 export const PROXY_PORT_IN_SANDBOX = 3128;
 export const CA_BUNDLE_IN_SANDBOX = "/run/warden/ca.pem";
 export const SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -86,6 +88,8 @@ export interface BwrapPlan {
   helperDirs?: readonly string[];
   /** Host path (real) of the egress proxy's CA bundle, mounted read-only at CA_BUNDLE_IN_SANDBOX. */
   caBundle?: string;
+  /** Host path of the compiled limits helper, bound read-only at LIMITS_HELPER_IN_SANDBOX; absent: prlimit(1). */
+  limitsHelper?: string;
 }
 
 export function bwrapArgs(plan: BwrapPlan): string[] {
@@ -117,6 +121,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   a.push("--size", String(plan.limits.tmpBytes), "--tmpfs", "/tmp");
   a.push("--dir", "/var", "--symlink", "../tmp", "/var/tmp");
   for (const d of plan.helperDirs ?? []) a.push("--ro-bind", d, d);
+  if (plan.limitsHelper) a.push("--ro-bind", plan.limitsHelper, LIMITS_HELPER_IN_SANDBOX);
   a.push("--bind", plan.workspace, plan.workspace);
   for (const p of plan.pinnedInWorkspace ?? []) a.push("--bind", p, p);
   for (const p of plan.readOnlyInWorkspace) a.push("--ro-bind", p, p);
@@ -128,17 +133,23 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   return a;
 }
 
-/** The command line run inside the sandbox: rlimits first, then (proxy mode) the bridge, then the command. */
+/**
+ * The command line run inside the sandbox: (proxy mode) the bridge first, then the limits program, then the command.
+ * `limitsPath` is Warden's helper (helper/warden-limits.c) or prlimit(1): both take exactly these flags.
+ * Memory is RLIMIT_DATA (private writable memory actually mapped), not RLIMIT_AS: runtimes like Node (V8, wasm) and
+ * the JVM reserve tens of GiB of address space they never touch, so an address-space cap breaks them (fetch fails)
+ * without bounding real use any better.
+ */
 export function innerCommand(
   argv: readonly string[],
   limits: Limits,
-  opts: { prlimitPath: string; bridge?: { nodePath: string; source: string } },
+  opts: { limitsPath: string; bridge?: { nodePath: string; source: string } },
 ): string[] {
   const cpu = Math.max(1, Math.ceil(limits.cpuSec));
   const rl = [
-    opts.prlimitPath,
+    opts.limitsPath,
     `--cpu=${cpu}:${cpu + 1}`,
-    `--as=${limits.memoryBytes}`,
+    `--data=${limits.memoryBytes}`,
     `--nproc=${limits.processes}`,
     `--fsize=${limits.fileSizeBytes}`,
     `--nofile=${limits.openFiles}`,

@@ -10,7 +10,10 @@ export interface Limits {
   timeoutMs: number;
   /** CPU seconds (RLIMIT_CPU). */
   cpuSec: number;
-  /** Address space in bytes (RLIMIT_AS). */
+  /**
+   * Private writable memory in bytes (RLIMIT_DATA): what the command's heap and anonymous mappings may reach.
+   * Address space that is only reserved (V8, wasm, the JVM reserve many GiB) is not counted, unlike RLIMIT_AS.
+   */
   memoryBytes: number;
   /** Processes and threads of the sandbox user (RLIMIT_NPROC). */
   processes: number;
