@@ -6,6 +6,7 @@ import * as z from "zod";
 import { type AgentEvent, builtinTools, type RunOutcome, TaskRunner } from "../agent/index.js";
 import type { Approvals } from "../approvals/index.js";
 import type { AuditLog, ExecutionJournal } from "../audit/index.js";
+import { ChannelRegistry, Outbox, ownerChannel } from "../channels/index.js";
 import type { Config } from "../config/index.js";
 import { err, ok, WardenError } from "../errors.js";
 import type { EventBus, Route } from "../gateway/index.js";
@@ -17,7 +18,7 @@ import { type ClosableSandbox, createSandbox } from "../sandbox/index.js";
 import { ScheduleService, scheduleRoutes } from "../schedules/index.js";
 import type { SecretRedactor, SecretStore } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
-import { type Task, Tasks } from "../tasks/index.js";
+import { Questions, type Task, Tasks } from "../tasks/index.js";
 
 export interface AgentWiring {
   paths: HomePaths;
@@ -67,6 +68,16 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   for (const t of tasks.sweep()) {
     w.log.warn({ task: t.id }, "task interrupted by the previous daemon's end; it will not be re-run");
   }
+  // ask_owner: questions wait as long as approvals do; the owner's local channel for send_message.
+  const questions = Questions.open({
+    store: w.store,
+    redactor: w.redactor,
+    expiryMs: w.config.approvals.expiryMinutes * 60_000,
+  });
+  w.onClose(() => questions.close());
+  const channels = new ChannelRegistry(w.redactor);
+  channels.register(ownerChannel({ outbox: Outbox.open(w.store), publish: (t, d) => w.events.publish(t, d) }));
+  const publishTask = (task: string, e: AgentEvent) => w.events.publish(`task.${e.type}`, { task, ...e });
 
   const choice = await selectModelProvider(w.config.model, {
     resolveSecret: async (name) => {
@@ -89,20 +100,30 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     audit: w.audit,
     log: w.log,
   });
-  const runner = model
+  const runner: TaskRunner | undefined = model
     ? new TaskRunner(
         {
           model,
           tasks,
-          tools: builtinTools({ sandbox, ...(owner ? { fileOwner: owner } : {}) }),
-          decide: (a) => w.policy.decide(a),
+          tools: builtinTools({
+            sandbox,
+            ...(owner ? { fileOwner: owner } : {}),
+            channels,
+            owner: { questions, publish: (t, d) => w.events.publish(t, d) },
+            subagents: {
+              tasks,
+              runChild: (parent, child, signal) => (runner as TaskRunner).runChild(parent, child, signal),
+              onCreated: (child) => w.events.publish("task.created", { task: child.id, parent: child.parent }),
+            },
+          }),
+          decide: (a, c) => w.policy.decide(a, c),
           gate: schedules.gate(w.approvals),
           audit: w.audit,
           journal: w.executions,
           redactor: w.redactor,
           pendingApprovals: (t) => w.approvals.list({ state: "pending", task: t }),
         },
-        { sandbox },
+        { sandbox, onChildEvent: publishTask },
       )
     : undefined;
   if (runner) w.onClose(() => runner.halt("daemon stopping"));
@@ -133,6 +154,16 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       submit: (task, key) => submit(runner, task, key),
     });
     w.onClose(() => schedules.stop());
+  }
+
+  // Tasks left waiting on a person by the previous daemon wait again, on the same approval request or question.
+  if (runner) {
+    for (const t of tasks.list({ state: "waiting_approval", limit: 1_000_000 })) {
+      if (t.parent !== null) continue; // the sweep interrupted every sub-agent whose parent did not survive
+      void runner
+        .submit(t.id, { resume: true, onEvent: (e) => publishTask(t.id, e) })
+        .then((o) => w.events.publish("task.ended", { task: t.id, state: o.state, text: o.text }));
+    }
   }
 
   const needRunner = (): TaskRunner => {
