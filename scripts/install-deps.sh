@@ -56,5 +56,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# A local compile of better-sqlite3 leaves ~15 MB of object files and a static library next to the addon; the addon
+# is all it loads. Removing them leaves what a prebuilt download installs.
+rm -rf node_modules/better-sqlite3/build/Release/obj node_modules/better-sqlite3/build/Release/obj.target \
+  node_modules/better-sqlite3/build/Release/.deps node_modules/better-sqlite3/build/Release/sqlite3.a \
+  node_modules/better-sqlite3/build/Release/test_extension.node
 say "building"
 npm run --silent build
