@@ -146,7 +146,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       url: gateway.url,
       startedAt: startedAt.toISOString(),
       version: options.version,
-      egress: { socketPath: services.egress.socketPath, token: services.egress.token },
+      egress: {
+        socketPath: services.egress.socketPath,
+        token: services.egress.token,
+        ...(services.egress.caBundle ? { caBundle: services.egress.caBundle } : {}),
+      },
     });
     log.info(
       { url: gateway.url, home: paths.root, timings, uptimeMs: Math.round(process.uptime() * 1000) },

@@ -1,20 +1,29 @@
 // The daemon's egress proxy: the only way out of a sandbox that policy grants network to. It listens on a unix socket
 // outside Warden's 0700 home (the sandbox runs as an unprivileged uid that must reach it), in a private folder, with a
 // random token every client must present. Each connection is decided by the policy as an action
-// {tool: "egress", method, url}; with no rule for it, the answer is deny.
+// {tool: "egress", method, url}; with no rule for it, the answer is deny. HTTPS is intercepted with a CA made for this
+// run (key in memory only); its certificate, with the public roots, is the bundle sandboxes trust (`ca.pem`, 0644).
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditSink } from "../audit/index.js";
 import type { Config } from "../config/index.js";
-import { type EgressProxy, type EgressQuery, startEgressProxy, systemResolver } from "../egress/index.js";
+import {
+  createCertificateAuthority,
+  type EgressProxy,
+  type EgressQuery,
+  startEgressProxy,
+  systemResolver,
+} from "../egress/index.js";
 import type { Action, PolicyWatcher } from "../policy/index.js";
 import { type SecretRedactor, type SecretStore, secretAccess } from "../secrets/index.js";
 
 export interface DaemonEgress {
   socketPath: string;
   token: string;
+  /** PEM bundle for sandboxed clients (public roots + this run's CA); absent when egress.tls.intercept is off. */
+  caBundle?: string;
   close(): Promise<void>;
 }
 
@@ -44,8 +53,12 @@ export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> 
   chmodSync(dir, 0o711);
   const socketPath = join(dir, "egress.sock");
   const token = randomBytes(24).toString("base64url");
+  const intercept = w.config.egress.tls.intercept;
+  const authority = intercept ? createCertificateAuthority() : undefined;
+  const caBundle = authority ? join(dir, "ca.pem") : undefined;
   let proxy: EgressProxy;
   try {
+    if (authority && caBundle) writeFileSync(caBundle, authority.bundle(), { mode: 0o644 });
     proxy = await startEgressProxy(
       {
         decide: (q) => {
@@ -60,7 +73,7 @@ export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> 
           void w.audit.append({ type: e.type, actor: "warden", data: { ...e } });
         },
       },
-      { socketPath, socketMode: 0o666, token },
+      { socketPath, socketMode: 0o666, token, ...(authority ? { authority } : {}) },
     );
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
@@ -69,6 +82,7 @@ export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> 
   return {
     socketPath,
     token,
+    ...(caBundle ? { caBundle } : {}),
     async close() {
       await proxy.close();
       rmSync(dir, { recursive: true, force: true });

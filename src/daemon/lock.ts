@@ -13,7 +13,7 @@ export interface PidInfo {
   startedAt: string;
   version: string;
   /** The egress proxy's socket and token, for `warden sandbox exec --net proxy` (this file is 0600 in a 0700 home). */
-  egress?: { socketPath: string; token: string };
+  egress?: { socketPath: string; token: string; caBundle?: string };
 }
 
 export interface DaemonLock {

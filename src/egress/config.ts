@@ -12,6 +12,26 @@ const address = z.string().transform((s, ctx) => {
   return canonical;
 });
 
+/** `host`, `*.domain` (any name below it) or either with `:port`; lower-cased. */
+const passThroughEntry = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .pipe(
+    z
+      .string()
+      .regex(
+        /^(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*(:\d{1,5})?$/,
+        "a host name, *.domain, or either with :port (no schemes, paths or other wildcards)",
+      ),
+  );
+
+export const egressTlsSchema = z.strictObject({
+  /** Terminate CONNECT tunnels with the daemon's own CA so each request inside is checked like plain HTTP. */
+  intercept: z.boolean().default(true),
+  /** Hosts whose tunnels stay opaque (certificate pinning, client certificates): decided on host and port only. */
+  passThrough: z.array(passThroughEntry).default([]),
+});
+
 export const egressConfigSchema = z.strictObject({
   /** Internal addresses (loopback, private, ...) that may be reached anyway: exact addresses, no ranges, no names. */
   allowAddresses: z.array(address).default([]),
@@ -37,5 +57,15 @@ export const egressConfigSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(30_000),
   /** Ports CONNECT may reach; the tunnel must start with a TLS handshake. */
   connectPorts: z.array(z.number().int().min(1).max(65535)).default([443]),
+  tls: egressTlsSchema.default({ intercept: true, passThrough: [] }),
 });
 export type EgressConfig = z.infer<typeof egressConfigSchema>;
+
+/** Whether a CONNECT to host:port is configured to stay an opaque tunnel. */
+export function passesThrough(list: readonly string[], host: string, port: number): boolean {
+  return list.some((entry) => {
+    const [pattern = "", p] = entry.split(":");
+    if (p !== undefined && Number(p) !== port) return false;
+    return pattern.startsWith("*.") ? host.endsWith(pattern.slice(1)) : host === pattern;
+  });
+}

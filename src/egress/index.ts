@@ -1,7 +1,8 @@
 // Public API of the egress domain: the proxy, the http_request tool, the checks they share, and their config.
 export { type AddressVerdict, canonicalAddress, classifyAddress } from "./address.js";
 export { type Admitted, admit } from "./admit.js";
-export { type EgressConfig, egressConfigSchema } from "./config.js";
+export { type CaOptions, type CertificateAuthority, createCertificateAuthority } from "./ca.js";
+export { type EgressConfig, egressConfigSchema, passesThrough } from "./config.js";
 export type { EgressDeps } from "./deps.js";
 export {
   createHttpRequestTool,

@@ -1,11 +1,13 @@
-// CONNECT tunnels for the egress proxy: policy and the address check on host:port, an allowed port, then the first
-// TLS record must be a ClientHello whose server name (if any) is the CONNECT host. After that the stream is opaque:
-// no injection and no exfiltration guard inside TLS (docs/egress.md says so).
+// CONNECT tunnels for the egress proxy. Every tunnel: an allowed port, and the first TLS record must be a ClientHello
+// whose server name (if any) is the CONNECT host. Then either the interceptor takes it (TLS terminated by Warden,
+// every request inside checked, see intercept.ts) or, for hosts configured as pass-through, policy and the address
+// check decide on host:port and the stream stays opaque: no injection and no exfiltration guard inside TLS.
 import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
 import { admit } from "./admit.js";
 import { authorized } from "./auth.js";
 import { auditSafely, type EgressDeps } from "./deps.js";
+import type { Interceptor } from "./intercept.js";
 import { parseClientHello } from "./sni.js";
 import { parseConnectAuthority } from "./target.js";
 
@@ -15,6 +17,7 @@ export async function handleConnect(
   req: IncomingMessage,
   client: Socket,
   head: Buffer,
+  interceptor?: Interceptor,
 ): Promise<void> {
   const refuse = (status: number, reason: string) => {
     auditSafely(deps, { type: "egress.denied", via: "proxy", method: "CONNECT", reason: deps.scanner.redact(reason) });
@@ -27,6 +30,14 @@ export async function handleConnect(
   if (!target.ok) return refuse(403, target.reason);
   const { host, port, ip } = target.value;
   if (!deps.config.connectPorts.includes(port)) return refuse(403, `CONNECT to port ${port} is not allowed`);
+  if (interceptor?.covers(host, port)) {
+    // Nothing is decided yet: each request inside is decided (and its address checked) when it is made.
+    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    const hello = await checkedHello(deps, client, head, host, port);
+    if (hello === undefined) return;
+    interceptor.serve(client, hello, { host, port, ip });
+    return;
+  }
   const admitted = await admit({ via: "proxy", scheme: "https", host, port, method: "CONNECT", secrets: [] }, ip, deps);
   if (!admitted.ok) return refuse(403, admitted.reason);
   const upstream = connect({ host: admitted.value.address, port, timeout: deps.config.timeoutMs });
@@ -65,21 +76,11 @@ export async function handleConnect(
     ...(d.rule ? { rule: d.rule } : {}),
   });
   client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-  client.setTimeout(deps.config.timeoutMs); // a client that never starts its handshake does not hold the tunnel
-  const first = await readClientHello(client, head);
-  client.setTimeout(0);
-  // Only TLS goes through a tunnel, and only for the name policy saw: a ClientHello naming another server (domain
-  // fronting on a shared address) or any other protocol is refused.
-  const refuseTunnel = (reason: string) => {
-    auditSafely(deps, { type: "egress.denied", via: "proxy", method: "CONNECT", host, port, reason });
+  const helloBytes = await checkedHello(deps, client, head, host, port);
+  if (helloBytes === undefined) {
     upstream.destroy();
-    client.destroy();
-  };
-  if (first.kind !== "hello") return refuseTunnel("tunnel traffic is not TLS");
-  if (first.serverName !== undefined && first.serverName !== host) {
-    return refuseTunnel(`TLS server name ${first.serverName} differs from the CONNECT host`);
+    return;
   }
-  const helloBytes = first.bytes;
   upstream.write(helloBytes);
   const closeBoth = () => {
     upstream.destroy();
@@ -89,6 +90,32 @@ export async function handleConnect(
   client.on("error", closeBoth).on("close", closeBoth);
   upstream.pipe(client);
   client.pipe(upstream);
+}
+
+/**
+ * Only TLS goes through a tunnel, and only for the CONNECT host: a ClientHello naming another server (domain fronting
+ * on a shared address) or any other protocol is refused (audited, client closed). Returns the bytes read.
+ */
+async function checkedHello(
+  deps: EgressDeps,
+  client: Socket,
+  head: Buffer,
+  host: string,
+  port: number,
+): Promise<Buffer | undefined> {
+  client.setTimeout(deps.config.timeoutMs); // a client that never starts its handshake does not hold the tunnel
+  const first = await readClientHello(client, head);
+  client.setTimeout(0);
+  const refuseTunnel = (reason: string) => {
+    auditSafely(deps, { type: "egress.denied", via: "proxy", method: "CONNECT", host, port, reason });
+    client.destroy();
+    return undefined;
+  };
+  if (first.kind !== "hello") return refuseTunnel("tunnel traffic is not TLS");
+  if (first.serverName !== undefined && first.serverName !== host) {
+    return refuseTunnel(`TLS server name ${first.serverName} differs from the CONNECT host`);
+  }
+  return first.bytes;
 }
 
 const MAX_HELLO_BYTES = 20 * 1024;

@@ -24,11 +24,14 @@ export interface Upstream extends AsyncDisposable {
   route(path: string, handler: Route): void;
 }
 
-/** Unrouted paths answer 200 with a JSON echo of what was received (method, url, headers, body). */
-export async function recordingUpstream(): Promise<Upstream> {
+/**
+ * Unrouted paths answer 200 with a JSON echo of what was received (method, url, headers, body). With `tls` (a key and
+ * certificate), it is an HTTPS server.
+ */
+export async function recordingUpstream(tls?: { key: string; cert: string }): Promise<Upstream> {
   const requests: Recorded[] = [];
   const routes = new Map<string, Route>();
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -39,7 +42,8 @@ export async function recordingUpstream(): Promise<Upstream> {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body }));
     });
-  });
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const addr = server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : 0;

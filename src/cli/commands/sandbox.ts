@@ -33,7 +33,7 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
       const paths = homePaths(ctx.homeRoot);
       const config = loadConfigFile(paths.config);
       // --net proxy goes through the running daemon's egress proxy, which decides every connection by policy.
-      let proxy: { socketPath: string; token: string } | undefined;
+      let proxy: { socketPath: string; token: string; caBundle?: string } | undefined;
       if (opts.net === "proxy") {
         const { lockHeld, readPidFile } = await import("../../daemon/locate.js");
         proxy = lockHeld(paths) ? readPidFile(paths)?.egress : undefined;
@@ -55,6 +55,7 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
           ...(timeoutSec !== undefined ? { timeoutSec } : {}),
           net: opts.net,
           ...(proxy ? { proxySocket: proxy.socketPath, proxyToken: proxy.token } : {}),
+          ...(proxy?.caBundle ? { proxyCaBundle: proxy.caBundle } : {}),
           stdout: ctx.stdout,
           stderr: ctx.stderr,
           signal: abort.signal,
