@@ -18,7 +18,7 @@ import { type ClosableSandbox, createSandbox } from "../sandbox/index.js";
 import { ScheduleService, scheduleRoutes } from "../schedules/index.js";
 import type { SecretRedactor, SecretStore } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
-import { Questions, type Task, Tasks } from "../tasks/index.js";
+import { MAX_QUESTION_CHARS, Questions, type Task, Tasks } from "../tasks/index.js";
 
 export interface AgentWiring {
   paths: HomePaths;
@@ -40,6 +40,12 @@ export interface DaemonAgent {
   model: { id: string; detail: string } | null;
   routes: Route[];
 }
+
+const answerBody = z.strictObject({
+  question: z.string().min(1).max(200),
+  text: z.string().min(1).max(MAX_QUESTION_CHARS),
+});
+const questionStates = z.enum(["pending", "answered", "expired", "cancelled"]);
 
 const askBody = z.strictObject({
   prompt: z.string().min(1).max(100_000),
@@ -187,15 +193,29 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
         if (!created.ok) throw created.error;
         const task = created.value;
         w.events.publish("task.created", { task: task.id });
-        let onWaiting: (v: { approval: string }) => void = () => {};
-        const waiting = new Promise<{ approval: string }>((resolve) => {
+        type Waiting = { approval: string } | { question: string; text: string; from: string };
+        let onWaiting: (v: Waiting) => void = () => {};
+        const waiting = new Promise<Waiting>((resolve) => {
           onWaiting = resolve;
+        });
+        // A question (ask_owner), or an approval a sub-agent waits on, anywhere in this task's tree also answers now.
+        const unsubscribe = w.events.subscribe((ev) => {
+          const from = typeof ev.data.task === "string" ? ev.data.task : "";
+          if (ev.type !== "task.question" && ev.type !== "task.approval.waiting") return;
+          if (!inTree(tasks, from, task.id)) return;
+          if (ev.type === "task.question")
+            onWaiting({ question: String(ev.data.question), text: String(ev.data.text), from });
+          else onWaiting({ approval: String(ev.data.approval) });
         });
         // submit never throws: the outcome says how the task ended.
         const outcome: Promise<RunOutcome> = submit(r, task.id, undefined, (e) => {
           if (e.type === "approval.waiting") onWaiting({ approval: e.approval });
         });
-        const first = await Promise.race([outcome, waiting]);
+        const first = await Promise.race([outcome, waiting]).finally(unsubscribe);
+        if ("question" in first) {
+          const { question, text, from } = first;
+          return { status: 202, body: { task: task.id, state: "waiting_approval", question, text, asker: from } };
+        }
         if ("approval" in first) {
           return { status: 202, body: { task: task.id, state: "waiting_approval", approval: first.approval } };
         }
@@ -213,7 +233,9 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       handler: (ctx) => {
         const t = tasks.get(ctx.params.id ?? "");
         if (!t) throw new WardenError("NOT_FOUND", "no such task");
-        return { body: { ...view(t), transcript: tasks.transcript(t.id) } };
+        const children = tasks.list({ parent: t.id, limit: 1000 }).reverse().map(view);
+        const asked = questions.list({ task: t.id });
+        return { body: { ...view(t), children, questions: asked, transcript: tasks.transcript(t.id) } };
       },
     },
     {
@@ -238,7 +260,51 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
         return { body: { halted: true } };
       },
     },
+    {
+      method: "POST",
+      path: "/v1/tasks/:id/answer",
+      body: answerBody,
+      // The owner answers a task's ask_owner question; the waiting task goes on with the answer (trusted input).
+      handler: async (ctx) => {
+        const task = ctx.params.id ?? "";
+        const { question, text } = ctx.body as z.infer<typeof answerBody>;
+        const answered = questions.answer(question, { task, text, by: "owner" });
+        if (!answered.ok) throw answered.error;
+        await w.audit.append({ type: "question.answered", actor: "owner", task, data: { question } });
+        w.events.publish("task.answered", { task, question });
+        return { body: { task, question, answered: true } };
+      },
+    },
+    {
+      method: "GET",
+      path: "/v1/questions",
+      // ?state=pending&task=ID: what the agent asked the owner (warden answer, the web UI).
+      handler: (ctx) => {
+        const state = ctx.query.get("state");
+        const parsed = state === null ? undefined : questionStates.safeParse(state);
+        if (parsed && !parsed.success) throw new WardenError("BAD_REQUEST", `unknown question state ${state}`);
+        const task = ctx.query.get("task");
+        return {
+          body: {
+            questions: questions.list({
+              ...(parsed?.success ? { state: parsed.data } : {}),
+              ...(task ? { task } : {}),
+            }),
+          },
+        };
+      },
+    },
     ...scheduleRoutes(schedules, w.audit),
   ];
   return { model: model ? { id: model.id, detail: choice.value.detail } : null, routes };
+}
+
+/** Whether `id` is `root` or one of its sub-agents (parents are fixed at creation; the walk is bounded anyway). */
+function inTree(tasks: Tasks, id: string, root: string): boolean {
+  let t = tasks.get(id);
+  for (let hops = 0; t && hops < 100; hops += 1) {
+    if (t.id === root) return true;
+    t = t.parent === null ? undefined : tasks.get(t.parent);
+  }
+  return false;
 }
