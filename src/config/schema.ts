@@ -6,6 +6,7 @@ import * as z from "zod";
 import { approvalsConfigSchema } from "../approvals/config.js";
 import { auditConfigSchema } from "../audit/config.js";
 import { egressConfigSchema } from "../egress/config.js";
+import { mcpConfigSchema } from "../mcp/config.js";
 import { policyConfigSchema } from "../policy/config.js";
 import { sandboxConfigSchema } from "../sandbox/config.js";
 import { schedulesConfigSchema } from "../schedules/config.js";
@@ -76,6 +77,7 @@ const storeSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
+  mcp: mcpConfigSchema.prefault({}),
   version: z.literal(1).default(1).describe("Config format version."),
   gateway: gatewaySchema.prefault({}),
   log: logSchema.prefault({}),

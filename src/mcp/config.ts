@@ -16,63 +16,79 @@ const pathGrant = z.strictObject({
   write: z.boolean().default(false),
 });
 
-const common = {
-  enabled: z.boolean().default(true).describe("false: the server is not started and its tools are not offered."),
-  /** Appended to every tool description (e.g. what the server is for). */
-  description: z.string().max(500).optional(),
-  /** Tools of this server that are never offered to the model (their names as the server gives them). */
-  hideTools: z.array(z.string().min(1).max(128)).max(256).default([]),
-};
+const STDIO_ONLY = ["command", "profile", "workspace", "paths", "env", "net"] as const;
+const HTTP_ONLY = ["url", "headers"] as const;
 
-export const stdioServerSchema = z.strictObject({
-  ...common,
-  command: z
-    .array(z.string().min(1).max(4096))
-    .min(1)
-    .max(256)
-    .describe("argv of the server, run in the sandbox (argv[0] is looked up on the sandbox PATH)."),
-  profile: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Sandbox profile (limits, paths, env); default sandbox.defaultProfile."),
-  workspace: z
-    .string()
-    .startsWith("/", "an absolute host path")
-    .optional()
-    .describe("Host folder bound read-write as the server's workspace; default a private scratch folder per start."),
-  paths: z.array(pathGrant).max(64).default([]).describe("Extra host paths, read-only unless write: true."),
-  env: z
-    .record(
-      envName,
-      z
-        .string()
-        .max(8192)
-        .refine((v) => !v.startsWith("secret:") || HANDLE.test(v), "expected a secret handle like secret:NAME"),
-    )
-    .default({})
-    .describe("Environment of the server; a value secret:NAME is resolved by the host for this server only."),
-  net: z
-    .enum(["none", "proxy"])
-    .default("none")
-    .describe("none: no network; proxy: only through Warden's egress proxy (policy decides each host)."),
-  start: z
-    .enum(["lazy", "daemon"])
-    .default("lazy")
-    .describe("lazy: at the first task that needs its tools; daemon: in the background after the daemon is ready."),
-});
-
-export const httpServerSchema = z.strictObject({
-  ...common,
-  url: z.url({ protocol: /^https?$/ }).describe("Streamable HTTP endpoint, reached through the egress path."),
-  headers: z
-    .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a header name"), z.string().max(8192))
-    .default({})
-    .describe("Request headers; secret:NAME inside a value is injected where secrets.bindings.http allows it."),
-  start: z.enum(["lazy", "daemon"]).default("lazy"),
-});
-
-export const mcpServerSchema = z.union([stdioServerSchema, httpServerSchema]);
+// One strict object for both kinds (a union of two would report a typo as "invalid input" instead of naming the key).
+export const mcpServerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("false: the server is not started and its tools are not offered."),
+    description: z.string().max(500).optional().describe("Added to every tool description of this server."),
+    hideTools: z
+      .array(z.string().min(1).max(128))
+      .max(256)
+      .default([])
+      .describe("Tools of this server never offered to the model (their names on the server)."),
+    start: z
+      .enum(["lazy", "daemon"])
+      .default("lazy")
+      .describe("lazy: when the first task starts; daemon: in the background once the daemon is ready."),
+    // stdio servers
+    command: z
+      .array(z.string().min(1).max(4096))
+      .min(1)
+      .max(256)
+      .optional()
+      .describe("argv of a stdio server, run in the sandbox (argv[0] is looked up on the sandbox PATH)."),
+    profile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Sandbox profile (limits, paths, env); default sandbox.defaultProfile."),
+    workspace: z
+      .string()
+      .startsWith("/", "an absolute host path")
+      .optional()
+      .describe("Host folder bound read-write as the server's workspace; default a private scratch folder."),
+    paths: z.array(pathGrant).max(64).optional().describe("Extra host paths, read-only unless write: true."),
+    env: z
+      .record(
+        envName,
+        z
+          .string()
+          .max(8192)
+          .refine((v) => !v.startsWith("secret:") || HANDLE.test(v), "expected a secret handle like secret:NAME"),
+      )
+      .optional()
+      .describe("Environment of the server; a value secret:NAME is resolved by the host for this server only."),
+    net: z
+      .enum(["none", "proxy"])
+      .optional()
+      .describe("none (default): no network; proxy: only through Warden's egress proxy (policy decides each host)."),
+    // streamable HTTP servers
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("Streamable HTTP endpoint, reached through egress."),
+    headers: z
+      .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a header name"), z.string().max(8192))
+      .optional()
+      .describe("Request headers; secret:NAME inside a value is injected where secrets.bindings.http allows it."),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.command === undefined) === (s.url === undefined)) {
+      ctx.addIssue({ code: "custom", message: "a server has either command (stdio) or url (streamable HTTP)" });
+      return;
+    }
+    const wrong = s.url !== undefined ? STDIO_ONLY : HTTP_ONLY;
+    for (const key of wrong)
+      if (s[key] !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `${key} is for ${s.url !== undefined ? "stdio (command)" : "HTTP (url)"} servers`,
+        });
+  });
 
 export const mcpConfigSchema = z.strictObject({
   servers: z
@@ -107,7 +123,7 @@ export const mcpConfigSchema = z.strictObject({
 
 export type McpConfig = z.output<typeof mcpConfigSchema>;
 export type McpServerConfig = z.output<typeof mcpServerSchema>;
-export type StdioServerConfig = z.output<typeof stdioServerSchema>;
-export type HttpServerConfig = z.output<typeof httpServerSchema>;
+export type StdioServerConfig = McpServerConfig & { command: string[] };
+export type HttpServerConfig = McpServerConfig & { url: string };
 
-export const isStdio = (s: McpServerConfig): s is StdioServerConfig => "command" in s;
+export const isStdio = (s: McpServerConfig): s is StdioServerConfig => s.command !== undefined;

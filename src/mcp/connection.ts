@@ -237,10 +237,10 @@ export class McpConnection {
   async #transportFor(): Promise<{ ok: true; transport: Transport } | { ok: false; reason: string }> {
     const c = this.config;
     if (!isStdio(c)) {
-      if (!this.#deps.http) return { ok: false, reason: "no egress path for HTTP MCP servers" };
+      if (!this.#deps.http || c.url === undefined) return { ok: false, reason: "no egress path for HTTP MCP servers" };
       const transport = new StreamableHTTPClientTransport(new URL(c.url), {
         fetch: egressFetch(this.#deps.http),
-        requestInit: { headers: c.headers },
+        requestInit: { headers: c.headers ?? {} },
       });
       return { ok: true, transport };
     }
@@ -261,7 +261,7 @@ export class McpConnection {
     if (!profile)
       return { ok: false as const, reason: `sandbox profile ${c.profile} is not defined in sandbox.profiles` };
     const env: Record<string, string> = { ...profile.env };
-    for (const [k, v] of Object.entries(c.env)) {
+    for (const [k, v] of Object.entries(c.env ?? {})) {
       if (!v.startsWith("secret:")) {
         env[k] = v;
         continue;
@@ -293,7 +293,7 @@ export class McpConnection {
         argv: c.command,
         workspace,
         env,
-        paths: [...profile.paths, ...c.paths],
+        paths: [...profile.paths, ...(c.paths ?? [])],
         net,
         limits: { ...profileLimits(profile), timeoutMs: SERVER_LIFETIME_MS, outputBytes: SERVER_OUTPUT_BYTES },
       },
@@ -303,7 +303,8 @@ export class McpConnection {
   /** The server ended on its own (or we closed it): failed with the reason, a restart scheduled by the backoff. */
   #onClose(client: Client): void {
     if (this.#client !== client) return;
-    const reason = this.#ended() ?? "the server closed the connection";
+    const ended = this.#ended();
+    const reason = ended ?? "the server closed the connection";
     this.#client = undefined;
     this.#transport = undefined;
     if (this.#closed || this.#state === "stopped") return;
@@ -312,8 +313,8 @@ export class McpConnection {
       this.#deps.log.warn({ server: this.name, reason }, "MCP server ended");
       if (this.#now() - this.#readyAt > MAX_BACKOFF_MS) this.#crashes = 0; // it ran well for a while
       this.#failed(reason);
-    } else {
-      this.#reason = reason; // #start reports it
+    } else if (ended) {
+      this.#reason = ended; // #start reports it (a bare close says less than the error #start caught)
     }
   }
 

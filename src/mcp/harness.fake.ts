@@ -6,8 +6,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValueRedactor } from "../log/index.js";
 import { BwrapSandbox, DEFAULT_PROFILE, profileLimits, sandboxConfigSchema } from "../sandbox/index.js";
-import { mcpConfigSchema, stdioServerSchema } from "./config.js";
+import { mcpConfigSchema, mcpServerSchema } from "./config.js";
 import { type ConnectionDeps, McpConnection } from "./connection.js";
+import { McpManager } from "./manager.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURE = join(REPO, "test/support/mcp-server.mjs");
@@ -45,26 +46,42 @@ export function testServerConfig(mode: string, marker: string, extra: Record<str
   };
 }
 
-export async function testConnection(dir: string, mode: string, limits: Record<string, unknown> = {}) {
-  const sandbox = testSandbox();
+function testDeps(dir: string, logs: LogLine[]) {
   const redactor = new ValueRedactor();
   redactor.add("LEAK_TOKEN", TEST_SECRET);
-  const logs: LogLine[] = [];
-  const marker = `marker-${Math.random().toString(36).slice(2)}`;
   const root = process.getuid?.() === 0;
-  const server = stdioServerSchema.parse(testServerConfig(mode, marker, { env: { LEAK: "secret:LEAK_TOKEN" } }));
-  const { servers: _none, ...config } = mcpConfigSchema.parse(limits);
-  const connection = new McpConnection("test", server, {
-    sandbox,
+  const deps: Omit<ConnectionDeps, "limits"> = {
+    sandbox: testSandbox(),
     sandboxConfig: sandboxConfigSchema.parse({}),
-    limits: config,
     secret: async (name) => (name === "LEAK_TOKEN" ? TEST_SECRET : undefined),
     scratchParent: dir,
     ...(root ? { owner: { uid: 65534, gid: 65534 } } : {}),
     redact: (t) => redactor.redact(t),
     log: memoryLog(logs),
+  };
+  return { deps, redactor };
+}
+
+export async function testConnection(dir: string, mode: string, limits: Record<string, unknown> = {}) {
+  const logs: LogLine[] = [];
+  const { deps, redactor } = testDeps(dir, logs);
+  const marker = `marker-${Math.random().toString(36).slice(2)}`;
+  const server = mcpServerSchema.parse(testServerConfig(mode, marker, { env: { LEAK: "secret:LEAK_TOKEN" } }));
+  const { servers: _none, ...config } = mcpConfigSchema.parse(limits);
+  const connection = new McpConnection("test", server, { ...deps, limits: config });
+  return { connection, sandbox: deps.sandbox, logs, marker, secret: TEST_SECRET, redactor };
+}
+
+/** A manager over the test server in `mode` as server "test" (with the LEAK secret), plus any `mcp:` settings. */
+export function testManager(dir: string, mode: string, settings: Record<string, unknown> = {}) {
+  const logs: LogLine[] = [];
+  const { deps, redactor } = testDeps(dir, logs);
+  const marker = `marker-${Math.random().toString(36).slice(2)}`;
+  const config = mcpConfigSchema.parse({
+    ...settings,
+    servers: { test: testServerConfig(mode, marker, { env: { LEAK: "secret:LEAK_TOKEN" } }) },
   });
-  return { connection, sandbox, logs, marker, secret: TEST_SECRET, redactor };
+  return { manager: new McpManager(config, deps), sandbox: deps.sandbox, logs, marker, redactor };
 }
 
 /** Pids of live processes whose command line holds `marker` (the test server, bwrap, the sandbox's init). */

@@ -59,8 +59,8 @@ export class McpManager {
   }
 
   /** The policy's decision, made stricter for MCP tools not marked read-only (see guard.ts). */
-  guard(action: Action, decision: Decision, policy: Pick<CompiledPolicy, "rules" | "version">): Decision {
-    return guardMcpDecision(action.tool, decision, policy, (t) => this.readOnly(t));
+  guard(action: Action, decision: Decision, policy: Pick<CompiledPolicy, "rules" | "version" | "explain">): Decision {
+    return guardMcpDecision(action, decision, policy, (t) => this.readOnly(t));
   }
 
   status(): ServerStatus[] {

@@ -10,7 +10,7 @@ import type { ListedTool } from "./listing.js";
 export function agentTool(connection: McpConnection, listed: ListedTool): Tool<unknown> {
   const c = connection.config;
   const secrets = isStdio(c)
-    ? Object.values(c.env)
+    ? Object.values(c.env ?? {})
         .filter((v) => v.startsWith("secret:"))
         .map((v) => v.slice("secret:".length))
     : [];
