@@ -29,6 +29,7 @@ const ALIASES: Record<string, string> = {
   deny: "approvals",
   tasks: "ask",
   halt: "ask",
+  answer: "ask",
 };
 
 async function registerCommands(program: Command, ctx: CliContext, first: string | undefined): Promise<void> {

@@ -1,6 +1,8 @@
-// `warden ask "text"`, `warden tasks list|show|cancel`, `warden halt`: work for the agent, through the running daemon.
-// ask prints the answer and exits 0; a failed task exits 1; a task waiting on a human exits 4 with the approval id.
+// `warden ask "text"`, `warden tasks list|show|cancel`, `warden answer`, `warden halt`: work for the agent, through the
+// running daemon. ask prints the answer and exits 0; a failed task exits 1; a task waiting on a human exits 4 with the
+// approval id or the question it asked.
 import type { Command } from "commander";
+import { WardenError } from "../../errors.js";
 import { type CliContext, printJson, println } from "../context.js";
 import { daemonClient } from "../remote.js";
 
@@ -9,7 +11,18 @@ interface AskReply {
   state: string;
   text?: string;
   approval?: string;
+  /** Set when the task (or one of its sub-agents: `asker`) asked the owner a question. */
+  question?: string;
+  asker?: string;
   workspace?: string;
+}
+
+interface QuestionView {
+  id: string;
+  task: string;
+  text: string;
+  state: string;
+  answer: string | null;
 }
 
 interface TaskView {
@@ -20,6 +33,7 @@ interface TaskView {
   createdAt?: string;
   updatedAt?: string;
   result?: string | null;
+  parent?: string | null;
 }
 
 export function registerTasks(program: Command, ctx: CliContext): void {
@@ -40,6 +54,15 @@ export function registerTasks(program: Command, ctx: CliContext): void {
       if (reply.state === "waiting_approval") ctx.exitCode = 4;
       else if (reply.state !== "done") ctx.exitCode = 1;
       if (opts.json) return printJson(ctx.stdout, reply);
+      if (reply.state === "waiting_approval" && reply.question) {
+        const who =
+          reply.asker && reply.asker !== reply.task
+            ? `Sub-agent ${reply.asker} of task ${reply.task}`
+            : `Task ${reply.task}`;
+        println(ctx.stdout, `${who} asks: ${reply.text ?? ""}`);
+        println(ctx.stdout, `  warden answer ${reply.question} "your answer"`);
+        return;
+      }
       if (reply.state === "waiting_approval") {
         println(ctx.stdout, `Task ${reply.task} waits for approval ${reply.approval}.`);
         println(ctx.stdout, `  warden approvals list; warden approve ${reply.approval} (or deny it)`);
@@ -68,10 +91,22 @@ export function registerTasks(program: Command, ctx: CliContext): void {
     .option("--json", "print as JSON")
     .action(async (id: string, opts: { json?: boolean }) => {
       const t = await daemonClient(ctx.homeRoot).request<
-        TaskView & { transcript: { role: string; content: string }[] }
+        TaskView & {
+          transcript: { role: string; content: string }[];
+          children?: TaskView[];
+          questions?: QuestionView[];
+        }
       >("GET", `/v1/tasks/${encodeURIComponent(id)}`);
       if (opts.json) return printJson(ctx.stdout, t);
       println(ctx.stdout, `${t.id}  ${t.state}  workspace ${t.workspace}`);
+      if (t.parent) println(ctx.stdout, `  sub-agent of ${t.parent}`);
+      for (const c of t.children ?? [])
+        println(ctx.stdout, `  └ sub-agent ${c.id}  ${c.state.padEnd(16)} ${c.prompt.slice(0, 60)}`);
+      for (const q of t.questions ?? [])
+        println(
+          ctx.stdout,
+          `  ? ${q.id} (${q.state}) ${q.text.slice(0, 200)}${q.answer ? ` -> ${q.answer.slice(0, 200)}` : ""}`,
+        );
       for (const m of t.transcript) println(ctx.stdout, `  [${m.role}] ${m.content.slice(0, 400)}`);
     });
   tasks
@@ -81,6 +116,28 @@ export function registerTasks(program: Command, ctx: CliContext): void {
     .action(async (id: string) => {
       await daemonClient(ctx.homeRoot).request("POST", `/v1/tasks/${encodeURIComponent(id)}/cancel`);
       println(ctx.stdout, `Cancelled ${id}.`);
+    });
+
+  program
+    .command("answer")
+    .description("answer a question the agent asked you (ask_owner); ID is the question, or a task with one question")
+    .argument("<id>", "question id (q_...), or the id of a task with exactly one pending question")
+    .argument("<text>", "your answer (the agent takes it as trusted input)")
+    .action(async (id: string, text: string) => {
+      const client = daemonClient(ctx.homeRoot);
+      const { questions } = await client.request<{ questions: QuestionView[] }>("GET", "/v1/questions?state=pending");
+      const matches = questions.filter((q) => q.id === id || q.task === id);
+      const [q] = matches;
+      if (!q)
+        throw new WardenError("NOT_FOUND", `no pending question ${id}`, {
+          fix: "warden tasks show TASK lists a task's questions; an unanswered one expires like an approval",
+        });
+      if (matches.length > 1)
+        throw new WardenError("USAGE", `task ${id} has ${matches.length} pending questions; answer one by its id`, {
+          fix: matches.map((m) => `warden answer ${m.id} "..."  (${m.text.slice(0, 60)})`).join("; "),
+        });
+      await client.request("POST", `/v1/tasks/${encodeURIComponent(q.task)}/answer`, { question: q.id, text });
+      println(ctx.stdout, `Answered ${q.id}; task ${q.task} goes on.`);
     });
 
   program
