@@ -7,6 +7,7 @@ import { approvalsConfigSchema } from "../approvals/config.js";
 import { auditConfigSchema } from "../audit/config.js";
 import { egressConfigSchema } from "../egress/config.js";
 import { mcpConfigSchema } from "../mcp/config.js";
+import { modelConfigSchema } from "../models/config.js";
 import { policyConfigSchema } from "../policy/config.js";
 import { sandboxConfigSchema } from "../sandbox/config.js";
 import { schedulesConfigSchema } from "../schedules/config.js";
@@ -56,19 +57,6 @@ const logSchema = z.strictObject({
   level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
-const modelSchema = z.strictObject({
-  provider: z
-    .enum(["none", "openai-compatible"])
-    .default("none")
-    .describe("none: the agent is off; openai-compatible: Ollama, llama.cpp server, vLLM, NVIDIA NIM, LM Studio."),
-  baseUrl: z
-    .url({ protocol: /^https?$/ })
-    .optional()
-    .describe("e.g. http://127.0.0.1:11434/v1 for Ollama"),
-  model: z.string().min(1).optional(),
-  apiKey: secretHandle.optional(),
-});
-
 const storeSchema = z.strictObject({
   durability: z
     .enum(["full", "normal"])
@@ -77,15 +65,10 @@ const storeSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  mcp: mcpConfigSchema.prefault({}),
   version: z.literal(1).default(1).describe("Config format version."),
   gateway: gatewaySchema.prefault({}),
   log: logSchema.prefault({}),
-  model: modelSchema
-    .prefault({})
-    .refine((m) => m.provider === "none" || (m.baseUrl !== undefined && m.model !== undefined), {
-      message: "model.baseUrl and model.model are required when model.provider is set",
-    }),
+  model: modelConfigSchema.prefault({}),
   store: storeSchema.prefault({}),
   // Each domain owns the schema of its own section; see docs/<domain>.md.
   policy: policyConfigSchema.prefault({}),
@@ -94,6 +77,7 @@ export const configSchema = z.strictObject({
   audit: auditConfigSchema.prefault({}),
   secrets: secretsConfigSchema.prefault({}),
   egress: egressConfigSchema.prefault({}),
+  mcp: mcpConfigSchema.prefault({}),
   schedules: schedulesConfigSchema,
 });
 

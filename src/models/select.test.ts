@@ -1,6 +1,11 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeOpenAI } from "../../test/support/fake-openai.js";
+import { writeTinyLlamaGguf } from "../../test/support/gguf.js";
+import { tempDir } from "../../test/support/tmp.js";
 import { err, ok, WardenError } from "../errors.js";
+import { engineDirs } from "./engine.js";
 import { selectModelProvider } from "./select.js";
 
 describe("selectModelProvider", () => {
@@ -70,5 +75,73 @@ describe("selectModelProvider", () => {
       { autoDetect: true, fetch: async () => new Response("nope", { status: 404 }) },
     );
     expect(none.ok && none.value.kind === "none" && none.value.probe?.attempts).toHaveLength(3);
+  });
+
+  it("embedded: the file in <home>/models, else a clear error; the engine must be installed", async () => {
+    await using home = await tempDir();
+    const engine = { engineDirs: engineDirs(undefined) };
+    const missing = await selectModelProvider({ provider: "embedded" }, { homeRoot: home.path, ...engine });
+    expect(missing).toMatchObject({ ok: false, error: { code: "CONFIG_INVALID" } });
+    expect(!missing.ok && missing.error.details.fix).toContain("warden model pull");
+
+    mkdirSync(join(home.path, "models"));
+    await writeTinyLlamaGguf(join(home.path, "models", "tiny.gguf"));
+    const found = await selectModelProvider({ provider: "embedded" }, { homeRoot: home.path, ...engine });
+    expect(found).toMatchObject({ ok: true, value: { kind: "configured" } });
+    expect(found.ok && found.value.kind !== "none" && found.value.provider.id).toBe("embedded:tiny.gguf");
+    const named = await selectModelProvider(
+      { provider: "embedded", path: "other.gguf" },
+      { homeRoot: home.path, ...engine },
+    );
+    expect(named.ok).toBe(false);
+
+    const noEngine = await selectModelProvider(
+      { provider: "embedded" },
+      { homeRoot: home.path, engineDirs: [join(home.path, "none")] },
+    );
+    expect(noEngine).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
+    expect(!noEngine.ok && noEngine.error.details.fix).toContain("warden model engine install");
+  });
+
+  it("looks for a local server first, then the embedded engine with a model file", async () => {
+    await using home = await tempDir();
+    const deps = {
+      homeRoot: home.path,
+      engineDirs: engineDirs(undefined),
+      autoDetect: true,
+      fetch: async () => new Response("nope", { status: 404 }),
+    };
+    const none = await selectModelProvider({ provider: "none" }, deps);
+    expect(none).toMatchObject({ ok: true, value: { kind: "none" } });
+    expect(none.ok && none.value.kind === "none" && none.value.embedded).toMatch(/no model file/);
+    mkdirSync(join(home.path, "models"));
+    await writeTinyLlamaGguf(join(home.path, "models", "tiny.gguf"));
+    const r = await selectModelProvider({ provider: "none" }, deps);
+    expect(r).toMatchObject({ ok: true, value: { kind: "embedded", path: join(home.path, "models", "tiny.gguf") } });
+    expect(r.ok && r.value.detail).toMatch(/no local server answered.*embedded engine/);
+  });
+
+  it("cloud providers need cloud: true, a model and a key handle, and say the prompts leave the machine", async () => {
+    const key = async () => ok("sk-test");
+    const off = await selectModelProvider(
+      { provider: "openai", model: "gpt-x", apiKey: "secret:OPENAI" },
+      { resolveSecret: key },
+    );
+    expect(off).toMatchObject({ ok: false, error: { code: "CONFIG_INVALID" } });
+    expect(!off.ok && off.error.details.fix).toContain("model.cloud: true");
+    const noKey = await selectModelProvider(
+      { provider: "openai", model: "gpt-x", cloud: true },
+      { resolveSecret: key },
+    );
+    expect(noKey).toMatchObject({ ok: false, error: { code: "CONFIG_INVALID" } });
+    const on = await selectModelProvider(
+      { provider: "openai", model: "gpt-x", apiKey: "secret:OPENAI", cloud: true },
+      { resolveSecret: key },
+    );
+    expect(on).toMatchObject({ ok: true, value: { kind: "configured" } });
+    expect(on.ok && on.value.kind !== "none" && on.value.provider.id).toBe(
+      "openai-compatible:https://api.openai.com/v1#gpt-x",
+    );
+    expect(on.ok && on.value.detail).toMatch(/CLOUD.*leave this machine/);
   });
 });

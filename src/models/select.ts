@@ -1,7 +1,15 @@
-// Picks the model provider at start-up: the configured one, else (when asked to look) the first usual local server
-// that answers, else none; and says why, for logs and `warden doctor`. Resolves the API key handle through a
-// callback (the secrets domain), so this module never sees the secret store. Never throws.
+// Picks the model provider at start-up: the configured one; else (when asked to look) the first usual local server
+// that answers; else the embedded engine when it is installed and a model file is in <home>/models; else none; and
+// says why, for logs and `warden doctor`. Resolves the API key handle through a callback (the secrets domain), so
+// this module never sees the secret store. Loads no model and no engine (the embedded provider loads on first use).
+// Never throws.
+import { existsSync } from "node:fs";
 import { err, ok, type Result, WardenError } from "../errors.js";
+import { cloudChoice } from "./cloud.js";
+import type { ModelConfig } from "./config.js";
+import { createEmbeddedProvider } from "./embedded.js";
+import { engineDirs as defaultEngineDirs, engineMissingError, findEngine } from "./engine.js";
+import { modelsDirOf, resolveModelPath } from "./files.js";
 import { createOpenAICompatibleProvider, type OpenAICompatibleOptions } from "./openai-compatible.js";
 import {
   DEFAULT_LOCAL_SERVERS,
@@ -12,13 +20,17 @@ import {
 } from "./probe.js";
 import type { ModelProvider } from "./types.js";
 
-/** The `model` section of warden.yaml, as validated by the config schema. */
+/** The `model` section of warden.yaml, as validated by the config schema (defaults optional here). */
 export interface ModelSettings {
-  provider: "none" | "openai-compatible";
-  baseUrl?: string;
-  model?: string;
+  provider: ModelConfig["provider"];
+  baseUrl?: string | undefined;
+  model?: string | undefined;
   /** a handle `secret:NAME`, never a literal key */
-  apiKey?: string;
+  apiKey?: string | undefined;
+  path?: string | undefined;
+  contextSize?: number | undefined;
+  threads?: number | undefined;
+  cloud?: boolean | undefined;
 }
 
 export interface SelectDeps {
@@ -31,12 +43,17 @@ export interface SelectDeps {
   /** passed to the provider */
   timeoutMs?: number;
   probeTimeoutMs?: number;
+  /** the home: its models/ folder holds the GGUF files, its engine/ folder may hold the engine */
+  homeRoot?: string;
+  /** where the engine is looked for; default engineDirs(homeRoot) */
+  engineDirs?: readonly string[];
 }
 
 export type ModelChoice =
   | { kind: "configured"; provider: ModelProvider; detail: string }
   | { kind: "detected"; provider: ModelProvider; server: LocalServerCandidate; model: string; detail: string }
-  | { kind: "none"; detail: string; probe?: LocalServerProbe };
+  | { kind: "embedded"; provider: ModelProvider; path: string; detail: string }
+  | { kind: "none"; detail: string; probe?: LocalServerProbe; embedded?: string };
 
 const HANDLE = /^secret:([A-Za-z0-9_.-]{1,64})$/;
 
@@ -81,6 +98,18 @@ export async function selectModelProvider(
     });
     return ok({ kind: "configured", provider, detail: `configured: ${settings.model} at ${settings.baseUrl}` });
   }
+  if (settings.provider === "embedded") {
+    const embedded = embeddedChoice(settings, deps);
+    if (!embedded.ok) return embedded;
+    return ok({
+      kind: "configured",
+      provider: embedded.value.provider,
+      detail: `configured: ${embedded.value.detail}`,
+    });
+  }
+  if (settings.provider === "openai" || settings.provider === "anthropic") {
+    return cloudChoice(settings, deps);
+  }
   if (!deps.autoDetect) return ok({ kind: "none", detail: "no model configured: the agent is off" });
 
   const probe = await probeLocalServers(deps.candidates ?? DEFAULT_LOCAL_SERVERS, deps.fetch, {
@@ -90,12 +119,45 @@ export async function selectModelProvider(
   const model = found && (settings.model && found.models.includes(settings.model) ? settings.model : found.models[0]);
   if (!found || model === undefined) {
     const tried = probe.attempts.map((a) => `${a.name} (${a.baseUrl})`).join(", ");
-    const detail = found
+    const server = found
       ? `${found.name} at ${found.baseUrl} answers but serves no model`
       : `no model configured and no local server answered (tried ${tried})`;
-    return ok({ kind: "none", detail, probe });
+    const embedded = embeddedChoice(settings, deps);
+    if (embedded.ok) {
+      const detail = `${server}; using the embedded engine: ${embedded.value.detail}`;
+      return ok({ kind: "embedded", provider: embedded.value.provider, path: embedded.value.path, detail });
+    }
+    return ok({ kind: "none", detail: server, probe, embedded: embedded.error.message });
   }
   const provider = createOpenAICompatibleProvider({ ...common, baseUrl: found.baseUrl, model });
   const server = { name: found.name, baseUrl: found.baseUrl };
   return ok({ kind: "detected", provider, server, model, detail: `found ${found.name} at ${found.baseUrl}: ${model}` });
+}
+
+/** The embedded provider when the engine is installed and the model file is there; loads neither. */
+function embeddedChoice(
+  settings: ModelSettings,
+  deps: SelectDeps,
+): Result<{ provider: ModelProvider; path: string; detail: string }, WardenError> {
+  const dirs = deps.engineDirs ?? defaultEngineDirs(deps.homeRoot);
+  const engine = findEngine(dirs);
+  if (!engine) return err(engineMissingError(dirs));
+  const modelsDir = deps.homeRoot ? modelsDirOf(deps.homeRoot) : undefined;
+  const path = modelsDir ? resolveModelPath(modelsDir, settings.path) : settings.path;
+  if (path === undefined || !existsSync(path)) {
+    const where = path ?? (modelsDir ? `${modelsDir} (empty)` : "model.path (unset)");
+    return err(
+      new WardenError("CONFIG_INVALID", `no model file for the embedded engine: ${where}`, {
+        fix: "run `warden model pull` (downloads the default model), or copy a GGUF file into <home>/models and set model.path",
+      }),
+    );
+  }
+  const provider = createEmbeddedProvider({
+    modelPath: path,
+    engineDirs: [engine.dir],
+    ...(settings.contextSize !== undefined ? { contextSize: settings.contextSize } : {}),
+    ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+    ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+  });
+  return ok({ provider, path, detail: `embedded engine ${engine.version} with ${path}` });
 }

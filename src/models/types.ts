@@ -1,4 +1,4 @@
-// The model provider interface shared by every provider (OpenAI-compatible servers today, the embedded engine later)
+// The model provider interface shared by every provider (OpenAI-compatible servers, the embedded engine, cloud APIs)
 // and by the agent loop. Owns only types: no I/O here. Model output is untrusted: nothing in these types is
 // validated beyond its shape; the loop validates tool-call arguments against each tool's schema.
 import type { Result, WardenError } from "../errors.js";
@@ -56,4 +56,6 @@ export interface ModelProvider {
   readonly id: string;
   chat(req: ChatRequest, onText?: (delta: string) => void): Promise<Result<ChatResponse, WardenError>>;
   probe(): Promise<Result<{ models: string[] }, WardenError>>;
+  /** frees what the provider holds (the embedded engine's model and threads); the daemon calls it on stop */
+  close?(): Promise<void>;
 }
