@@ -82,14 +82,11 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   });
   w.onClose(() => questions.close());
   const channels = new ChannelRegistry(w.redactor);
-  channels.register(ownerChannel({ outbox: Outbox.open(w.store), publish: (t, d) => w.events.publish(t, d) }));
+  const outbox = Outbox.open(w.store);
+  channels.register(ownerChannel({ outbox, publish: (t, d) => w.events.publish(t, d) }));
   const publishTask = (task: string, e: AgentEvent) => w.events.publish(`task.${e.type}`, { task, ...e });
 
-  // configured, else a local server that answers, else the embedded engine with a model in <home>/models
   const choice = await selectModelProvider(w.config.model, {
-    homeRoot: w.paths.root,
-    autoDetect: true,
-    probeTimeoutMs: 250,
     resolveSecret: async (name) => {
       const value = await w.secrets.get(name);
       return value === undefined
@@ -100,7 +97,6 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   if (!choice.ok) throw choice.error;
   const model: ModelProvider | undefined = choice.value.kind === "none" ? undefined : choice.value.provider;
   w.log.info({ model: choice.value.detail }, model ? "model ready" : "no model: the agent is off");
-  if (model?.close) w.onClose(() => model.close?.());
 
   // Scheduled runs: nobody is watching, so their approval requests expire quickly and the owner is told.
   const schedules = new ScheduleService({
@@ -278,6 +274,18 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
         await w.audit.append({ type: "question.answered", actor: "owner", task, data: { question } });
         w.events.publish("task.answered", { task, question });
         return { body: { task, question, answered: true } };
+      },
+    },
+    {
+      method: "GET",
+      path: "/v1/messages",
+      // ?task=ID&limit=N: what the agent sent on the owner's channel (the latest N, oldest first).
+      handler: (ctx) => {
+        const task = ctx.query.get("task");
+        const limit = Number(ctx.query.get("limit") ?? "100");
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          throw new WardenError("BAD_REQUEST", "limit must be a whole number from 1 to 1000");
+        return { body: { messages: outbox.list({ limit, ...(task ? { task } : {}) }) } };
       },
     },
     {
