@@ -86,7 +86,11 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   channels.register(ownerChannel({ outbox, publish: (t, d) => w.events.publish(t, d) }));
   const publishTask = (task: string, e: AgentEvent) => w.events.publish(`task.${e.type}`, { task, ...e });
 
+  // configured, else a local server that answers, else the embedded engine with a model in <home>/models
   const choice = await selectModelProvider(w.config.model, {
+    homeRoot: w.paths.root,
+    autoDetect: true,
+    probeTimeoutMs: 250,
     resolveSecret: async (name) => {
       const value = await w.secrets.get(name);
       return value === undefined
@@ -97,6 +101,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   if (!choice.ok) throw choice.error;
   const model: ModelProvider | undefined = choice.value.kind === "none" ? undefined : choice.value.provider;
   w.log.info({ model: choice.value.detail }, model ? "model ready" : "no model: the agent is off");
+  if (model?.close) w.onClose(() => model.close?.());
 
   // Scheduled runs: nobody is watching, so their approval requests expire quickly and the owner is told.
   const schedules = new ScheduleService({
