@@ -10,7 +10,7 @@ import { chainEvent, type PreparedEvent, prepareEvent } from "./prepare.js";
 import { eventsAfter, exportEvents, tailEvents } from "./query.js";
 import { AUDIT_MIGRATIONS } from "./schema.js";
 import type { AuditEvent, AuditEventInput, AuditSink, ExportOptions, VerifyResult } from "./types.js";
-import { verifyChain } from "./verify.js";
+import { VERIFY_ABORTED, verifyChain } from "./verify.js";
 
 export interface AuditLogOptions {
   /** Second line of defence: every string in an event passes through it before it is hashed and stored. */
@@ -105,16 +105,31 @@ export class AuditLog implements AuditSink {
   }
 
   /**
+   * The start-up check, run in the background once the daemon is ready: verify and record the outcome like
+   * verifyAndRecord, unless the signal stops it first (then nothing is recorded and the result is undefined).
+   */
+  async verifyInBackground(signal: AbortSignal, actor = "warden"): Promise<VerifyResult | undefined> {
+    const result = await verifyChain(this.store, signal);
+    if (result === VERIFY_ABORTED || signal.aborted) return undefined;
+    await this.record(result, actor);
+    return result;
+  }
+
+  /**
    * Verify, then append the outcome as an `audit.verified` event, so a check (at start-up, or asked for) that
    * found a broken chain is itself on the record. The new event never hides the break: it chains from the head.
    */
   async verifyAndRecord(actor = "warden"): Promise<VerifyResult> {
     const result = await this.verify();
+    await this.record(result, actor);
+    return result;
+  }
+
+  private async record(result: VerifyResult, actor: string): Promise<void> {
     const data = result.ok
       ? { ok: true, count: result.count }
       : { ok: false, seq: result.seq, problem: result.problem, checked: result.checked };
     await this.append({ type: "audit.verified", actor, data });
-    return result;
   }
 
   /** The last `limit` events, oldest first. */

@@ -135,6 +135,21 @@ describe("AuditLog verify", () => {
     expect(await audit.verify()).toMatchObject({ ok: false, seq: 9, problem: "hash_mismatch" });
   });
 
+  it("in the background: records the verdict, or stops between pages and records nothing when aborted", async () => {
+    const store = SqliteStore.open(":memory:");
+    opened.push(store);
+    const audit = AuditLog.open(store);
+    // More than one page, so the walk has a point between pages where it can stop.
+    await Promise.all(Array.from({ length: 4500 }, (_, i) => audit.append({ type: "a.b", actor: "a", data: { i } })));
+    const stop = new AbortController();
+    const running = audit.verifyInBackground(stop.signal);
+    stop.abort();
+    expect(await running).toBeUndefined();
+    expect(audit.tail(1)[0]?.type).toBe("a.b");
+    expect(await audit.verifyInBackground(new AbortController().signal)).toMatchObject({ ok: true, count: 4500 });
+    expect(audit.tail(1)[0]).toMatchObject({ seq: 4501, type: "audit.verified", data: { ok: true, count: 4500 } });
+  });
+
   it("records what a check found, without hiding the break", async () => {
     const { store, audit } = await tampered();
     store.prepare("DELETE FROM audit_events WHERE seq = 3").run();

@@ -6,7 +6,7 @@ import { GENESIS_HASH, hashEvent } from "./chain.js";
 import type { EventRow } from "./query.js";
 import type { VerifyResult } from "./types.js";
 
-const PAGE = 10_000;
+const PAGE = 2_000; // ~10 ms of hashing per page: the daemon verifies in the background while it serves
 // The fast path reads no prev_hash: each hash is recomputed with the previous event's hash as its link, so a wrong
 // stored link shows up as a hash mismatch, and only then is the row read whole to say which of the two it was.
 const PAGE_SQL = "SELECT seq, ts, type, actor, task, data, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?";
@@ -35,7 +35,16 @@ function read<T>(fn: () => T): T | typeof UNREADABLE {
 }
 const UNREADABLE = Symbol("unreadable");
 
-export async function verifyChain(store: Store): Promise<VerifyResult> {
+/** Stopped early (the daemon is stopping): nothing was concluded. */
+export const VERIFY_ABORTED = Symbol("verify aborted");
+
+/**
+ * Walk the whole chain. With a signal, the walk stops between pages once it is aborted and resolves to
+ * VERIFY_ABORTED; without one it always concludes.
+ */
+export async function verifyChain(store: Store): Promise<VerifyResult>;
+export async function verifyChain(store: Store, signal: AbortSignal): Promise<VerifyResult | typeof VERIFY_ABORTED>;
+export async function verifyChain(store: Store, signal?: AbortSignal): Promise<VerifyResult | typeof VERIFY_ABORTED> {
   // The head is read first: events appended while we walk lie past it and are left for the next run.
   const head = read(
     () =>
@@ -71,6 +80,7 @@ export async function verifyChain(store: Store): Promise<VerifyResult> {
     }
     if (page.length < pageSize) break;
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal?.aborted) return VERIFY_ABORTED;
   }
   const count = expected - 1;
   if (head === undefined) {

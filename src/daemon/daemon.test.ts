@@ -76,14 +76,20 @@ describe("startDaemon", () => {
     const store = SqliteStore.open(opts.paths.database);
     store.prepare("DROP TRIGGER audit_events_no_update").run();
     store.prepare("UPDATE audit_events SET actor = 'mallory' WHERE seq = 1").run();
+    const { seq: before } = store.prepare("SELECT max(seq) AS seq FROM audit_events").get() as { seq: number };
     store.close();
     const second = await startDaemon(opts);
     const client = new GatewayClient(second.url, readToken(opts.paths));
-    const { events } = await client.request<{ events: { type: string; data: { ok?: boolean } }[] }>(
-      "GET",
-      "/v1/audit/tail?limit=50",
-    );
-    const verified = events.filter((e) => e.type === "audit.verified").at(-1);
+    // Verification runs in the background once the daemon is ready: wait for its record.
+    let verified: { type: string; data: { ok?: boolean } } | undefined;
+    for (let i = 0; i < 200 && verified === undefined; i++) {
+      const { events } = await client.request<{ events: { seq: number; type: string; data: { ok?: boolean } }[] }>(
+        "GET",
+        "/v1/audit/tail?limit=50",
+      );
+      verified = events.filter((e) => e.type === "audit.verified" && e.seq > before).at(-1);
+      if (verified === undefined) await new Promise((r) => setTimeout(r, 25));
+    }
     expect(verified?.data.ok).toBe(false);
     await second.stop("test");
   });

@@ -59,6 +59,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     }
   };
 
+  const afterReady: Array<() => void> = [];
   try {
     assertHomeSafe(paths, options.uid);
     const token = readToken(paths);
@@ -88,6 +89,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       uid: options.uid,
       events,
       onClose: (step) => undo.push(step),
+      afterReady: (step) => afterReady.push(step),
       checkpoint,
     });
     options.onCredential((e) => {
@@ -157,6 +159,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       "daemon ready",
     );
     events.publish("daemon.ready", { url: gateway.url });
+    for (const step of afterReady) setImmediate(step);
     return { url: gateway.url, port: gateway.port, stopped, stop };
   } catch (e) {
     await unwind();

@@ -38,6 +38,8 @@ export interface ServiceDeps {
   yamlCache?: YamlCache;
   /** Marks the end of a start-up step (for the timings in the "ready" log line); throws if start-up was aborted. */
   checkpoint(step: string): void;
+  /** Run a step once the daemon is ready (the API answers); never if the start fails. */
+  afterReady(step: () => void): void;
   /** Register a teardown step; steps run in reverse order. */
   onClose(step: () => void | Promise<void>): void;
 }
@@ -59,12 +61,25 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
   const audit = AuditLog.open(deps.store, { redactor: deps.redactor });
   deps.onClose(() => audit.close());
   if (config.audit.verifyOnStart) {
-    const verdict = await audit.verifyAndRecord("warden");
-    if (!verdict.ok) {
-      // The record is damaged; Warden keeps running (refusing would hide nothing) but says so everywhere.
-      log.error({ verdict }, "AUDIT LOG FAILED VERIFICATION: it was edited, truncated or reordered");
-      events.publish("audit.broken", { ...verdict });
-    }
+    // The whole chain is checked in the background, page by page, once the daemon is ready: a long history must not
+    // delay the start, and a broken chain never stopped it anyway (refusing would hide nothing). A stop aborts the
+    // walk between pages; the teardown waits for it before the log closes.
+    const stop = new AbortController();
+    let verifying: Promise<void> | undefined;
+    deps.afterReady(() => {
+      verifying = audit
+        .verifyInBackground(stop.signal, "warden")
+        .then((verdict) => {
+          if (verdict === undefined || verdict.ok) return;
+          log.error({ verdict }, "AUDIT LOG FAILED VERIFICATION: it was edited, truncated or reordered");
+          events.publish("audit.broken", { ...verdict });
+        })
+        .catch((e: unknown) => log.error({ err: e }, "audit verification could not run"));
+    });
+    deps.onClose(async () => {
+      stop.abort();
+      await verifying;
+    });
   }
 
   deps.checkpoint("audit");
@@ -124,6 +139,7 @@ export async function startServices(deps: ServiceDeps): Promise<Services> {
     executions,
     policy: policy.value,
     approvals,
+    egress: { socketPath: egress.socketPath, token: egress.token },
   });
   deps.checkpoint("agent");
 
