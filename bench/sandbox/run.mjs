@@ -2,7 +2,7 @@
 // of `true` and a bare `bwrap ... true` measured in the same run; 100 sequential and 8-way parallel; and the
 // `warden sandbox exec` CLI end to end when it exists. Prints one JSON object. Build first: npm run build.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,14 +105,20 @@ if (!planned.ok) throw planned.error;
 const fullPlan = planned.value;
 const bareBwrapFullProfile = () =>
   new Promise((resolve, reject) => {
+    // The same descriptors as Warden: file descriptors for paths, pipes for bytes and bwrap's status.
+    const opened = fullPlan.fds.map((fd) =>
+      typeof fd === "object" && !Buffer.isBuffer(fd) ? openSync(fd.path) : null,
+    );
     const c = spawn(fullPlan.file, fullPlan.args, {
-      stdio: ["ignore", "pipe", "pipe", ...fullPlan.fds.map(() => "pipe")],
+      stdio: ["ignore", "pipe", "pipe", ...opened.map((o) => o ?? "pipe")],
       env: fullPlan.env,
       ...asUser,
     });
+    for (const o of opened) if (o !== null) closeSync(o);
     c.stdout.resume();
     c.stderr.resume();
     fullPlan.fds.forEach((fd, i) => {
+      if (opened[i] !== null) return;
       const stream = c.stdio[i + 3];
       stream.on("error", () => {});
       if (fd === "status") stream.resume();

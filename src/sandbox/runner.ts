@@ -3,7 +3,6 @@
 // pid-namespace init when known), and settles only when nothing of it is left. It never decides what to run.
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
 import type { CommandSpec, LimitHit, Limits } from "./types.js";
 
@@ -14,8 +13,11 @@ export interface SpawnPlan {
   cwd?: string;
   uid?: number;
   gid?: number;
-  /** Helper descriptors from fd 3 up: bytes are written then closed; "status" is read as bwrap JSON status lines. */
-  fds?: readonly (Buffer | "status")[];
+  /**
+   * Helper descriptors from fd 3 up: bytes are written into a pipe then closed; "status" is read as bwrap JSON status
+   * lines; a path is opened read-only for this run and handed over as is (no pipe to create and fill).
+   */
+  fds?: readonly (Buffer | "status" | { path: string })[];
 }
 
 export interface RunIo {
@@ -72,9 +74,10 @@ export interface Running {
   kill(): void;
 }
 
-async function gone(pid: number): Promise<boolean> {
+// Synchronous: a single small /proc read, on the path of every command's completion (a thread-pool hop costs more).
+function gone(pid: number): boolean {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
     return state === "Z" || state === "X";
   } catch {
@@ -84,7 +87,7 @@ async function gone(pid: number): Promise<boolean> {
 
 /** Wait (bounded) until a killed pid has left; an escaped process is reported by the caller's tests, not hidden. */
 async function waitGone(pid: number): Promise<void> {
-  for (let i = 0; i < 200 && !(await gone(pid)); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && !gone(pid); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 const O_CLOEXEC = 0o2000000;
@@ -111,11 +114,31 @@ export function leakableFds(): number[] {
 export function runProcess(plan: SpawnPlan, io: RunIo): Running {
   const started = performance.now();
   const fds = plan.fds ?? [];
+  // Opened close-on-exec (Node's default): only the child's dup at its own number survives the exec.
+  const opened: (number | undefined)[] = [];
+  try {
+    for (const fd of fds) opened.push(typeof fd === "object" && "path" in fd ? openSync(fd.path, "r") : undefined);
+  } catch (e) {
+    for (const o of opened) if (o !== undefined) closeSync(o);
+    const outcome: RawOutcome = {
+      code: null,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      truncated: false,
+      stdout: "",
+      stderr: "",
+      status: [],
+      spawnError: e as NodeJS.ErrnoException,
+      durationMs: performance.now() - started,
+    };
+    return { done: Promise.resolve(outcome), kill: () => {} };
+  }
   const stdio: (number | "pipe" | "ignore")[] = [
     io.stdin === undefined ? "ignore" : "pipe",
     "pipe",
     "pipe",
-    ...fds.map(() => "pipe" as const),
+    ...opened.map((o) => o ?? ("pipe" as const)),
   ];
   const leaked = leakableFds().filter((fd) => fd >= stdio.length);
   const devNull = leaked.length > 0 ? openSync("/dev/null", "r") : undefined;
@@ -132,6 +155,7 @@ export function runProcess(plan: SpawnPlan, io: RunIo): Running {
     ...(plan.gid !== undefined ? { gid: plan.gid } : {}),
   });
   if (devNull !== undefined) closeSync(devNull);
+  for (const o of opened) if (o !== undefined) closeSync(o);
   const out: Buffer[] = [];
   const errOut: Buffer[] = [];
   const status: Record<string, unknown>[] = [];
@@ -176,7 +200,7 @@ export function runProcess(plan: SpawnPlan, io: RunIo): Running {
 
   fds.forEach((fd, i) => {
     const stream = child.stdio[i + 3] as (Readable & Writable) | null;
-    if (!stream) return;
+    if (!stream || opened[i] !== undefined) return;
     stream.on("error", () => {}); // the reader may close early (bwrap exits on a bad profile); the exit says why
     if (fd === "status") {
       let buf = "";
@@ -198,7 +222,7 @@ export function runProcess(plan: SpawnPlan, io: RunIo): Running {
         }
       });
     } else {
-      stream.end(fd);
+      stream.end(fd as Buffer);
     }
   });
   if (io.stdin !== undefined && child.stdin) {
@@ -233,7 +257,10 @@ export function runProcess(plan: SpawnPlan, io: RunIo): Running {
       if (io.stdin !== undefined && typeof io.stdin !== "string" && !(io.stdin instanceof Uint8Array) && child.stdin)
         io.stdin.unpipe(child.stdin);
       io.signal?.removeEventListener("abort", onAbort);
-      if (innerPid !== undefined && (timedOut || aborted)) await waitGone(innerPid);
+      // bwrap may exit as soon as the command has, while its pid 1 is still killing and reaping the rest of the pid
+      // namespace (detached processes included). pid 1 finishes exiting only once they are all gone, so waiting for
+      // it makes "nothing is left when run settles" hold without a timing assumption. Usually one /proc read.
+      if (innerPid !== undefined) await waitGone(innerPid);
       resolve({
         code,
         signal,
