@@ -19,6 +19,7 @@ import { ScheduleService, scheduleRoutes } from "../schedules/index.js";
 import type { SecretRedactor, SecretStore } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
 import { MAX_QUESTION_CHARS, Questions, type Task, Tasks } from "../tasks/index.js";
+import { daemonHttpTool } from "./egress.js";
 
 export interface AgentWiring {
   paths: HomePaths;
@@ -127,6 +128,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
               runChild: (parent, child, signal) => (runner as TaskRunner).runChild(parent, child, signal),
               onCreated: (child) => w.events.publish("task.created", { task: child.id, parent: child.parent }),
             },
+            http: { tool: daemonHttpTool(w), decide: (a) => w.policy.decide(a) },
           }),
           decide: (a, c) => w.policy.decide(a, c),
           gate: schedules.gate(w.approvals),

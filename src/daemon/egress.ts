@@ -11,8 +11,12 @@ import type { AuditSink } from "../audit/index.js";
 import type { Config } from "../config/index.js";
 import {
   createCertificateAuthority,
+  createHttpRequestTool,
+  type EgressDecide,
+  type EgressDeps,
   type EgressProxy,
   type EgressQuery,
+  type HttpTool,
   startEgressProxy,
   systemResolver,
 } from "../egress/index.js";
@@ -60,19 +64,10 @@ export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> 
   try {
     if (authority && caBundle) writeFileSync(caBundle, authority.bundle(), { mode: 0o644 });
     proxy = await startEgressProxy(
-      {
-        decide: (q) => {
-          const d = w.policy.decide(egressAction(q));
-          return { verdict: d.effect, reason: d.reason, ...(d.rule ? { rule: d.rule } : {}) };
-        },
-        resolver: systemResolver(),
-        scanner: w.redactor,
-        secrets: secretAccess(w.secrets, w.config.secrets.bindings),
-        config: w.config.egress,
-        audit: (e) => {
-          void w.audit.append({ type: e.type, actor: "warden", data: { ...e } });
-        },
-      },
+      egressDeps(w, (q) => {
+        const d = w.policy.decide(egressAction(q));
+        return { verdict: d.effect, reason: d.reason, ...(d.rule ? { rule: d.rule } : {}) };
+      }),
       { socketPath, socketMode: 0o666, token, ...(authority ? { authority } : {}) },
     );
   } catch (e) {
@@ -88,4 +83,27 @@ export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function egressDeps(w: Omit<EgressWiring, "policy">, decide: EgressDecide): EgressDeps {
+  return {
+    decide,
+    resolver: systemResolver(),
+    scanner: w.redactor,
+    secrets: secretAccess(w.secrets, w.config.secrets.bindings),
+    config: w.config.egress,
+    audit: (e) => {
+      void w.audit.append({ type: e.type, actor: "warden", data: { ...e } });
+    },
+  };
+}
+
+/**
+ * The agent's http_request tool: the proxy's checks, guard, redaction and audit, run in the daemon. It has no policy
+ * of its own: the agent passes its decision (and asks policy for redirects) on every call; without one it denies.
+ */
+export function daemonHttpTool(w: Omit<EgressWiring, "policy">): HttpTool {
+  return createHttpRequestTool(
+    egressDeps(w, () => ({ verdict: "deny", reason: "http_request runs only on a decision of the agent's policy" })),
+  );
 }

@@ -8,6 +8,7 @@ import { type AskOwnerDeps, askOwnerTool } from "./ask.js";
 import { listDirTool, searchFilesTool } from "./dirs.js";
 import { execTool } from "./exec.js";
 import { editFileTool, readFileTool, writeFileTool } from "./files.js";
+import { type HttpRequestToolDeps, httpRequestTool } from "./http.js";
 import { sendMessageTool } from "./message.js";
 import { type SubAgentDeps, spawnAgentTool } from "./subagent.js";
 
@@ -21,6 +22,8 @@ export interface BuiltinToolDeps {
   subagents?: SubAgentDeps;
   /** ask_owner. */
   owner?: AskOwnerDeps;
+  /** http_request (runs in the daemon through the egress checks; its answers taint the task). */
+  http?: HttpRequestToolDeps;
 }
 
 export function builtinTools(deps: BuiltinToolDeps): Tool<unknown>[] {
@@ -34,5 +37,6 @@ export function builtinTools(deps: BuiltinToolDeps): Tool<unknown>[] {
     ...(deps.channels ? [sendMessageTool(deps.channels)] : []),
     ...(deps.subagents ? [spawnAgentTool(deps.subagents)] : []),
     ...(deps.owner ? [askOwnerTool(deps.owner)] : []),
+    ...(deps.http ? [httpRequestTool(deps.http)] : []),
   ];
 }
