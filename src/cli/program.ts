@@ -20,6 +20,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   approvals: () => import("./commands/approvals.js").then((m) => m.registerApprovals),
   secrets: () => import("./commands/secrets.js").then((m) => m.registerSecrets),
   ask: () => import("./commands/tasks.js").then((m) => m.registerTasks),
+  model: () => import("./commands/model.js").then((m) => m.registerModel),
   schedule: () => import("./commands/schedule.js").then((m) => m.registerSchedule),
 };
 const ALIASES: Record<string, string> = {

@@ -32,10 +32,10 @@ export interface PullResult {
   resumedFrom: number;
 }
 
-const OFFLINE_FIX =
+const offlineFix = (modelsDir: string) =>
   "without a download: point model.baseUrl at a local server you run (Ollama http://127.0.0.1:11434/v1, " +
   "llama.cpp llama-server http://127.0.0.1:8080/v1, vLLM http://127.0.0.1:8000/v1) with model.provider: " +
-  "openai-compatible; or copy a GGUF file into <home>/models and set model.provider: embedded and model.path: FILE";
+  `openai-compatible; or copy a GGUF file into ${modelsDir} and set model.provider: embedded and model.path: FILE`;
 
 async function hashFile(path: string, hash = createHash("sha256")): Promise<ReturnType<typeof createHash>> {
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
@@ -46,6 +46,13 @@ function causeCode(e: unknown): string | undefined {
   const cause = (e as { cause?: { code?: unknown } } | undefined)?.cause;
   const code = cause?.code ?? (e as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : undefined;
+}
+
+/** The innermost cause's message: "fetch failed" says less than what is under it. */
+function innermost(e: unknown): string {
+  let inner = e;
+  for (let depth = 0; depth < 5 && inner instanceof Error && inner.cause !== undefined; depth++) inner = inner.cause;
+  return inner instanceof Error ? inner.message : String(inner);
 }
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ECONNRESET"]);
@@ -97,13 +104,13 @@ export async function pullModel(options: PullOptions): Promise<Result<PullResult
     } catch (e) {
       if (options.signal?.aborted) return err(new WardenError("INTERRUPTED", `the download of ${name} was cancelled`));
       const code = causeCode(e);
-      const why = timedOut ? `no answer within ${idleMs} ms` : code && UNREACHABLE.has(code) ? code : String(e);
+      const why = timedOut ? `no answer within ${idleMs} ms` : code && UNREACHABLE.has(code) ? code : innermost(e);
       return err(
         new WardenError(
           "MODEL_FAILED",
           `cannot download ${name} from ${new URL(options.url).host} (${why}): offline?`,
           {
-            fix: OFFLINE_FIX,
+            fix: offlineFix(dirname(dest)),
             data: { url: options.url },
           },
         ),

@@ -166,7 +166,7 @@ export function tinyLlamaGguf(options: TinyModelOptions = {}): Buffer {
     ["general.architecture", { t: "str", v: "llama" }],
     ["general.name", { t: "str", v: "warden-tiny-test" }],
     ["general.alignment", { t: "u32", v: ALIGN }],
-    ["llama.context_length", { t: "u32", v: 4096 }],
+    ["llama.context_length", { t: "u32", v: 32768 }],
     ["llama.embedding_length", { t: "u32", v: embd }],
     ["llama.block_count", { t: "u32", v: layers }],
     ["llama.feed_forward_length", { t: "u32", v: ff }],
