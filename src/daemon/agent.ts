@@ -20,6 +20,7 @@ import type { SecretRedactor, SecretStore } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
 import { MAX_QUESTION_CHARS, Questions, type Task, Tasks } from "../tasks/index.js";
 import { daemonHttpTool } from "./egress.js";
+import { startMcp, withMcpTools } from "./mcp.js";
 
 export interface AgentWiring {
   paths: HomePaths;
@@ -35,6 +36,8 @@ export interface AgentWiring {
   policy: PolicyWatcher;
   approvals: Approvals;
   onClose(step: () => void | Promise<void>): void;
+  /** The egress proxy, for MCP servers with `net: proxy`. */
+  egress?: { socketPath: string; token: string };
 }
 
 export interface DaemonAgent {
@@ -58,6 +61,9 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   if (!sandboxed.ok) throw sandboxed.error; // fail closed: no sandbox, no daemon
   const sandbox: ClosableSandbox = sandboxed.value;
   w.onClose(() => sandbox.close?.());
+  // MCP servers: stdio ones in this sandbox, URL ones through egress; their tools join each task as it starts.
+  const mcp = await startMcp({ ...w, sandbox });
+  w.onClose(() => mcp.manager.stop());
 
   // As root, tools run as an unprivileged uid that must reach <home>/workspaces/<task>: the home and the workspaces
   // folder become traversable (0711: enter by exact name, never list); every file in them stays owner-only.
@@ -115,7 +121,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   });
   const runner: TaskRunner | undefined = model
     ? new TaskRunner(
-        {
+        withMcpTools(mcp, w.policy, {
           model,
           tasks,
           tools: builtinTools({
@@ -136,7 +142,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
           journal: w.executions,
           redactor: w.redactor,
           pendingApprovals: (t) => w.approvals.list({ state: "pending", task: t }),
-        },
+        }),
         { sandbox, onChildEvent: publishTask },
       )
     : undefined;
@@ -196,6 +202,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       // Runs the task and answers when it ends, or as soon as it waits on a human (with the approval id).
       handler: async (ctx) => {
         const r = needRunner();
+        await mcp.manager.prepare(); // lazy MCP servers start with the first task that could use them
         const { prompt, workspace } = ctx.body as z.infer<typeof askBody>;
         const created = await tasks.create({ prompt, principal: "owner", ...(workspace ? { workspace } : {}) });
         if (!created.ok) throw created.error;
@@ -261,6 +268,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       // The kill switch: every task cancelled, every sandbox killed, every pending approval cancelled.
       handler: async () => {
         await runner?.halt("halted by the owner");
+        await mcp.manager.halt("halted by the owner"); // stopped, not crashed: no backoff at the next use
         await sandbox.killAll();
         for (const a of w.approvals.list({ state: "pending" })) w.approvals.cancel(a.id, "owner", "halted");
         await w.audit.append({ type: "halt", actor: "owner", data: {} });
@@ -315,6 +323,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       },
     },
     ...scheduleRoutes(schedules, w.audit),
+    ...mcp.routes,
   ];
   return { model: model ? { id: model.id, detail: choice.value.detail } : null, routes };
 }

@@ -1,0 +1,103 @@
+// The daemon's MCP servers: the manager built from `mcp:` in warden.yaml, with the daemon's sandbox for stdio servers,
+// the egress path (the http_request tool's code, decided by the policy as the action {tool: "egress", ...}) for URL
+// servers, the egress proxy for `net: proxy`, and the route `GET /v1/mcp` (`warden mcp list`). Nothing here blocks the
+// daemon being ready: `start: daemon` servers start in the background once the event loop is free, and the MCP code
+// (the SDK with its JSON Schema validator) is loaded only when warden.yaml configures a server.
+import { tmpdir } from "node:os";
+import type { Tool } from "../agent/index.js";
+import type { AuditSink } from "../audit/index.js";
+import type { Config } from "../config/index.js";
+import { createHttpRequestTool, systemResolver } from "../egress/index.js";
+import type { Route } from "../gateway/index.js";
+import type { Logger } from "../log/index.js";
+import type { McpManager } from "../mcp/index.js";
+import type { Action, DecideContext, Decision, PolicyWatcher } from "../policy/index.js";
+import type { Sandbox } from "../sandbox/index.js";
+import { type SecretRedactor, type SecretStore, secretAccess } from "../secrets/index.js";
+import { egressAction } from "./egress.js";
+
+export interface McpWiring {
+  config: Config;
+  uid: number;
+  log: Logger;
+  redactor: SecretRedactor;
+  secrets: SecretStore;
+  audit: AuditSink;
+  policy: PolicyWatcher;
+  sandbox: Sandbox;
+  /** The daemon's egress proxy, for `net: proxy` servers. */
+  egress?: { socketPath: string; token: string };
+}
+
+/** What the daemon uses of the manager; without servers a stand-in that offers nothing and changes nothing. */
+export type McpTools = Pick<McpManager, "tools" | "guard" | "status" | "prepare" | "halt" | "stop">;
+
+export interface DaemonMcp {
+  manager: McpTools;
+  routes: Route[];
+}
+
+const NO_SERVERS: McpTools = {
+  tools: () => [],
+  guard: (_action, decision) => decision,
+  status: () => [],
+  prepare: async () => {},
+  halt: async () => {},
+  stop: async () => {},
+};
+
+export async function startMcp(w: McpWiring): Promise<DaemonMcp> {
+  const routes: Route[] = [];
+  const manager = Object.keys(w.config.mcp.servers).length === 0 ? NO_SERVERS : await startManager(w);
+  routes.push({ method: "GET", path: "/v1/mcp", handler: () => ({ body: { servers: manager.status() } }) });
+  return { manager, routes };
+}
+
+async function startManager(w: McpWiring): Promise<McpTools> {
+  const { McpManager } = await import("../mcp/index.js");
+  const http = createHttpRequestTool({
+    decide: (q) => {
+      const d = w.policy.decide(egressAction(q));
+      return { verdict: d.effect, reason: d.reason, ...(d.rule ? { rule: d.rule } : {}) };
+    },
+    resolver: systemResolver(),
+    scanner: w.redactor,
+    secrets: secretAccess(w.secrets, w.config.secrets.bindings),
+    config: w.config.egress,
+    audit: (e) => {
+      void w.audit.append({ type: e.type, actor: "warden", data: { ...e, via: "mcp" } }).catch(() => undefined);
+    },
+  });
+  const log = w.log.child({ domain: "mcp" });
+  const manager = new McpManager(w.config.mcp, {
+    sandbox: w.sandbox,
+    sandboxConfig: w.config.sandbox,
+    secret: (name) => w.secrets.get(name),
+    http,
+    ...(w.egress ? { proxy: () => w.egress } : {}),
+    scratchParent: tmpdir(),
+    ...(w.uid === 0 ? { owner: { uid: w.config.sandbox.runAsUid, gid: w.config.sandbox.runAsGid } } : {}),
+    redact: (t) => w.redactor.redact(t),
+    log,
+  });
+  setImmediate(() => manager.startBackground());
+  return manager;
+}
+
+interface ToolDeps {
+  tools: readonly Tool<unknown>[];
+  decide: (action: Action, ctx?: DecideContext) => Decision;
+}
+
+/**
+ * The runner's deps with the MCP tools added: `tools` is read when each task starts, so a task sees the servers'
+ * current listings; `decide` makes tools not marked read-only ask under broad rules (src/mcp/guard.ts).
+ */
+export function withMcpTools<D extends ToolDeps>(mcp: DaemonMcp, policy: PolicyWatcher, deps: D): D {
+  const builtins = deps.tools;
+  const decide = deps.decide;
+  const out = { ...deps };
+  Object.defineProperty(out, "tools", { enumerable: true, get: () => [...builtins, ...mcp.manager.tools()] });
+  out.decide = (a, c) => mcp.manager.guard(a, decide(a, c), policy.current());
+  return out;
+}

@@ -1,0 +1,100 @@
+// MCP through the real daemon: a stdio MCP server (the SDK server in test/support/mcp-server.mjs) configured in
+// warden.yaml and run in bubblewrap, a scripted model (fake OpenAI-compatible server) that calls mcp.test.echo under
+// an exact allow rule and mcp.test.wipe under a broad one (it asks), `warden mcp list`, and halt/stop leaving no
+// server process behind.
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, runWarden } from "../support/cli.js";
+import { type FakeReply, startFakeOpenAI } from "../support/fake-openai.js";
+import { tempDir } from "../support/tmp.js";
+
+beforeAll(assertBuilt);
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const call = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: JSON.stringify(args) }] });
+
+function serverProcesses(marker: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, "utf8").includes(marker)) out.push(Number(e));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+describe("MCP servers in the daemon", () => {
+  it("a task calls an MCP tool in the sandbox; a destructive one asks; halt and stop leave no server", async () => {
+    await using dir = await tempDir();
+    await using fake = await startFakeOpenAI({
+      script: [
+        call("mcp.test.echo", { text: "from the model" }),
+        { content: "The server echoed." },
+        call("mcp.test.wipe", { target: "all" }),
+        { content: "not reached" },
+      ],
+    });
+    const home = join(dir.path, "home");
+    chmodSync(dir.path, 0o711);
+    await runWarden(["init"], home);
+    const marker = `e2e-marker-${process.pid}-${Date.now()}`;
+    writeFileSync(
+      join(home, "warden.yaml"),
+      `gateway:
+  port: 0
+model:
+  provider: openai-compatible
+  baseUrl: ${fake.baseUrl}
+  model: fake-model
+mcp:
+  servers:
+    test:
+      command: [node, ${join(REPO, "test/support/mcp-server.mjs")}, normal, ${marker}]
+      paths: [{ path: ${join(REPO, "test/support")} }, { path: ${join(REPO, "node_modules")} }]
+`,
+    );
+    writeFileSync(
+      join(home, "policy", "10-mcp.yaml"),
+      `rules:
+  - { id: echo, effect: allow, reason: echo is harmless, match: { tool: mcp.test.echo } }
+  - { id: test-server, effect: allow, reason: the test server, match: { tool: "mcp.test.*" } }
+`,
+    );
+    expect((await runWarden(["start"], home)).code).toBe(0);
+    const before = JSON.parse((await runWarden(["mcp", "list", "--json"], home)).stdout);
+    expect(before).toMatchObject([{ name: "test", kind: "stdio", state: "stopped", tools: [] }]);
+
+    const ask = await runWarden(["ask", "echo something", "--json"], home, { timeoutMs: 60_000 });
+    expect(ask.stderr).toBe("");
+    expect(JSON.parse(ask.stdout)).toMatchObject({ state: "done", text: "The server echoed." });
+    const bodies = fake.chatBodies() as { tools?: { function: { name: string } }[] }[];
+    expect(bodies[0]?.tools?.map((t) => t.function.name)).toContain("mcp.test.echo");
+    expect(JSON.stringify(bodies[1])).toContain("echo: from the model");
+
+    const listed = JSON.parse((await runWarden(["mcp", "list", "--json"], home)).stdout);
+    expect(listed[0]).toMatchObject({ state: "ready" });
+    expect(listed[0].tools).toEqual(
+      expect.arrayContaining([
+        { name: "mcp.test.echo", readOnly: true },
+        { name: "mcp.test.wipe", readOnly: false },
+      ]),
+    );
+    expect(serverProcesses(marker).length).toBeGreaterThan(0);
+
+    const wipe = await runWarden(["ask", "wipe it", "--json"], home, { timeoutMs: 60_000 });
+    expect(wipe.code).toBe(4);
+    expect(JSON.parse(wipe.stdout)).toMatchObject({ state: "waiting_approval", approval: expect.any(String) });
+
+    expect((await runWarden(["halt"], home)).code).toBe(0);
+    expect(serverProcesses(marker)).toEqual([]);
+    const halted = JSON.parse((await runWarden(["mcp", "list", "--json"], home)).stdout);
+    expect(halted[0]).toMatchObject({ state: "stopped", reason: "halted by the owner" });
+    expect((await runWarden(["stop"], home)).code).toBe(0);
+    expect(serverProcesses(marker)).toEqual([]);
+  });
+});
