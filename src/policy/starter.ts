@@ -125,7 +125,8 @@ rules:
     match:
       tool: spawn_agent
 
-  # Tools of MCP servers ask until you write rules for the ones you trust.
+  # Tools of MCP servers ask until you write rules for the ones you trust. A broad allow (tool: "mcp.github.*")
+  # runs only the tools their server marks read-only; the others still ask unless a rule names them exactly.
   - id: mcp-tools
     effect: ask
     fallback: true
