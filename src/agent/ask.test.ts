@@ -94,9 +94,13 @@ describe("ask_owner", () => {
     await using dir = await tempDir();
     const s = await setup(dir.path, [{ toolCalls: [call("ask_owner", { question: "Deploy?" })] }]);
     const first = s.runner.submit(s.task);
-    void first; // the first "daemon" dies while the task waits: this promise never settles
     await until(() => s.events.length > 0);
     const asked = s.events[0]?.data.question as string;
+    // The first daemon stops: the waiting task is suspended, not cancelled, and its question stays open.
+    await s.runner.shutdown();
+    expect((await first).task.state).toBe("waiting_approval");
+    expect(s.questions.get(asked)?.state).toBe("pending");
+    expect(s.h.tasks.transcript(s.task).filter((m) => m.role === "tool")).toEqual([]);
 
     // A second daemon on the same database: the task still waits, on the same question.
     const store = SqliteStore.open(join(dir.path, "state.db"), { durability: "normal" });
@@ -125,5 +129,33 @@ describe("ask_owner", () => {
     s.questions.close();
     store.close();
     s.h.store.close();
+  });
+
+  it("a stop suspends a task waiting on an approval; other tasks are cancelled", WAIT, async () => {
+    await using dir = await tempDir();
+    const h = await harness(dir.path, {
+      policy: `
+rules:
+  - id: ask-exec
+    effect: ask
+    reason: a human decides
+    match: { tool: exec }
+`,
+    });
+    using _h = h;
+    const model = new ScriptedModel([{ toolCalls: [call("exec", { argv: ["echo", "hi"] })] }], {
+      content: "x",
+    });
+    const runner = new TaskRunner(h.deps(model), { maxConcurrent: 1 });
+    const waiting = await h.tasks.create({ prompt: "needs a yes", principal: "owner" });
+    const queued = await h.tasks.create({ prompt: "queued", principal: "owner" });
+    if (!waiting.ok || !queued.ok) throw new Error("create failed");
+    const a = runner.submit(waiting.value.id);
+    const b = runner.submit(queued.value.id);
+    await until(() => h.gate.requests.length > 0);
+    await runner.shutdown();
+    expect((await a).task.state).toBe("waiting_approval");
+    expect((await b).task.state).toBe("cancelled");
+    expect(h.gate.requests.map((r) => r.state)).toEqual(["pending"]);
   });
 });

@@ -11,7 +11,7 @@ import type { Task, TaskState, Tasks, TranscriptEntry } from "../tasks/index.js"
 import { systemPrompt } from "./prompt.js";
 import { type AgentEvent, type Journal, runToolCall, type StepDeps, type StepState } from "./step.js";
 import { redactingStream, type StreamRedactorSource } from "./stream-redact.js";
-import { type Tool, toolSpec } from "./tool.js";
+import { SUSPEND, type Tool, toolSpec } from "./tool.js";
 
 export interface AgentDeps {
   model: ModelProvider;
@@ -43,6 +43,7 @@ export interface RunOptions {
   onEvent?: (e: AgentEvent) => void;
 }
 
+/** How a task ended. `cancelled` with a task row still `waiting_approval` means suspended (see runner.shutdown). */
 export interface RunOutcome {
   state: Extract<TaskState, "done" | "failed" | "cancelled">;
   /** The final answer (done) or the reason (failed, cancelled), redacted. */
@@ -95,7 +96,17 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
     stop.abort();
     deps.gate.endTask(task.id, "warden", s.text); // a pending approval answers "cancelled" at once
   };
-  const onCancel = () => halt({ state: "cancelled", text: "cancelled" });
+  // Aborted with reason SUSPEND (the daemon is stopping while this task waits on a person): the task stays
+  // waiting_approval with its request or question pending, records nothing more, and the next daemon resumes it.
+  const suspended: Stop = {
+    state: "cancelled",
+    text: "suspended: Warden stopped while the task waited; it resumes at the next start",
+  };
+  const onCancel = () => {
+    if (opts.signal?.reason !== SUSPEND) return halt({ state: "cancelled", text: "cancelled" });
+    stoppedBy ??= suspended;
+    stop.abort(SUSPEND);
+  };
   if (opts.signal?.aborted) onCancel();
   opts.signal?.addEventListener("abort", onCancel, { once: true });
   const deadline =
@@ -131,6 +142,7 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     ...(deps.pendingApprovals ? { pendingApprovals: deps.pendingApprovals } : {}),
     onWaiting: (waiting) => {
+      if (stoppedBy === suspended) return; // stays waiting_approval for the next daemon
       flush(); // what led to the request is on record before anyone is asked
       if (waiting) deps.tasks.transition(task.id, "waiting_approval", { from: ["running"] });
       else deps.tasks.transition(task.id, "running", { from: ["waiting_approval"] });
@@ -172,6 +184,9 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
           unsavedUsage.steps += 1;
           state.budget = remaining(budget, steps, tokens, task.usage.wallMs + clock() - started);
           const out = await runToolCall(stepDeps, state, call);
+          // Suspended mid-call: its result is not recorded, so the next daemon runs the call again (it waits on the
+          // same approval request or question).
+          if (stoppedBy === suspended) return stoppedBy;
           if (out.fatal) return { state: "failed", text: out.fatal };
           if (out.usage) {
             // A sub-agent's work is this task's work: it counts against this task's budget too.
@@ -275,6 +290,15 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
     }
     if (deadline) clearTimeout(deadline);
     opts.signal?.removeEventListener("abort", onCancel);
+  }
+  if (end === suspended) {
+    deps.tasks.addUsage(task.id, { wallMs: clock() - started });
+    // A task that had just left its wait is not waiting any more: it ran when Warden stopped, like any other.
+    deps.tasks.transition(task.id, "interrupted", {
+      from: ["running"],
+      result: "Warden stopped while this task was running",
+    });
+    return { state: "cancelled", text: end.text, task: deps.tasks.get(task.id) as Task };
   }
   deps.gate.endTask(task.id, "warden", end.text); // nothing stays pending, and the task's grants end with it
   deps.tasks.addUsage(task.id, { wallMs: clock() - started });

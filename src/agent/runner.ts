@@ -8,6 +8,7 @@
 import type { Task } from "../tasks/index.js";
 import { type AgentDeps, type RunOptions, type RunOutcome, resumeTask, runTask } from "./loop.js";
 import type { AgentEvent } from "./step.js";
+import { SUSPEND } from "./tool.js";
 
 export interface RunnerOptions {
   /** Tasks running at once, overall (default 4). */
@@ -137,6 +138,21 @@ export class TaskRunner {
   async halt(reason = "halted"): Promise<void> {
     for (const q of this.queues.values()) for (const job of q.splice(0)) job.resolve(this.cancelQueued(job, reason));
     for (const job of this.active.values()) job.abort.abort();
+    await this.options.sandbox?.killAll();
+    await Promise.all([...this.settled]);
+  }
+
+  /**
+   * The daemon is stopping: queued tasks are cancelled, running ones aborted, and tasks waiting on a person are
+   * suspended (they stay waiting_approval with their request or question pending; the next daemon resumes them).
+   * Resolves once every task has let go.
+   */
+  async shutdown(reason = "Warden stopped"): Promise<void> {
+    for (const q of this.queues.values()) for (const job of q.splice(0)) job.resolve(this.cancelQueued(job, reason));
+    for (const job of [...this.active.values()]) {
+      const waiting = this.deps.tasks.get(job.taskId)?.state === "waiting_approval";
+      job.abort.abort(waiting ? SUSPEND : undefined);
+    }
     await this.options.sandbox?.killAll();
     await Promise.all([...this.settled]);
   }

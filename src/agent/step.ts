@@ -156,11 +156,15 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
     const hash = bindingHash(auditedAction);
     const earlier = deps.pendingApprovals?.(state.task).find((a) => bindingHash(a.action) === hash);
     if (earlier) deps.onEvent?.({ type: "approval.waiting", call: shown, approval: earlier.id });
-    const answered = earlier
-      ? await awaitExisting(deps.gate, earlier.id, auditedAction, actor)
-      : await awaitApprovalSafely(deps.gate, input, actor, (id) =>
-          deps.onEvent?.({ type: "approval.waiting", call: shown, approval: id }),
-        );
+    // A stop ends the wait too (cancel also ends the request itself; a suspend leaves it pending for the next start).
+    const answered = await untilStopped(
+      state.signal,
+      earlier
+        ? awaitExisting(deps.gate, earlier.id, auditedAction, actor)
+        : awaitApprovalSafely(deps.gate, input, actor, (id) =>
+            deps.onEvent?.({ type: "approval.waiting", call: shown, approval: id }),
+          ),
+    );
     deps.onWaiting?.(false);
     if (!answered.ok) return refuse(answered.code, answered.reason, decision.rule);
     approval = answered.id;
@@ -219,6 +223,19 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
 }
 
 type Answered = { ok: true; id: string } | { ok: false; code: string; reason: string };
+
+function untilStopped(signal: AbortSignal, wait: Promise<Answered>): Promise<Answered> {
+  const stopped: Answered = { ok: false, code: "CANCELLED", reason: "the task was stopped; nothing was run" };
+  if (signal.aborted) return Promise.resolve(stopped);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(stopped);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void wait.then((a) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(a);
+    });
+  });
+}
 
 /** Wait on a request made before a restart, then claim it, as awaitApproval does for a new one. */
 async function awaitExisting(

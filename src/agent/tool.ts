@@ -32,6 +32,12 @@ export interface ToolContext {
   idle<T>(p: Promise<T>, opts?: { human?: boolean }): Promise<T>;
 }
 
+/**
+ * The abort reason when Warden stops while a task waits on a person: the task is suspended, not cancelled. A tool
+ * that sees it must stop waiting but leave what it waits on (a question, a request) pending for the next start.
+ */
+export const SUSPEND: unique symbol = Symbol("warden.suspend");
+
 export type ToolError = { code: string; reason: string };
 
 export type ToolOutput =

@@ -146,7 +146,8 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
         { sandbox, onChildEvent: publishTask },
       )
     : undefined;
-  if (runner) w.onClose(() => runner.halt("daemon stopping"));
+  // Stopping is not halting: tasks waiting on a person are suspended and wait again after the next start.
+  if (runner) w.onClose(() => runner.shutdown("daemon stopping"));
   /** Run a queued task, its events on the bus (`task.<type>`, then `task.ended`). Never rejects. */
   const submit = (r: TaskRunner, task: string, key?: string, onEvent?: (e: AgentEvent) => void) =>
     r

@@ -5,7 +5,7 @@
 // "no answer". The action is `{tool: "ask_owner", channel: "cli", to: "owner"}` with the question under `args`.
 import * as z from "zod";
 import { MAX_QUESTION_CHARS, type Question, type Questions } from "../../tasks/index.js";
-import { defineTool, fail, type Tool, type ToolOutput } from "../tool.js";
+import { defineTool, fail, SUSPEND, type Tool, type ToolOutput } from "../tool.js";
 
 const schema = z.strictObject({
   question: z.string().min(1).max(MAX_QUESTION_CHARS).describe("One clear question; the owner answers in text"),
@@ -28,15 +28,23 @@ export function askOwnerTool(deps: AskOwnerDeps): Tool<unknown> {
     async run(a, ctx): Promise<ToolOutput> {
       const q = deps.questions.ask({ task: ctx.task, call: ctx.call, text: a.question });
       if (q.state === "pending") deps.publish("task.question", { task: ctx.task, question: q.id, text: q.text });
-      const stop = () => deps.questions.cancelTask(ctx.task);
+      // Cancelled: the question is withdrawn. Suspended (Warden stopping): it stays pending for the next start.
+      let stop = () => {};
+      const stopped = new Promise<null>((resolve) => {
+        stop = () => {
+          if (ctx.signal.reason !== SUSPEND) deps.questions.cancelTask(ctx.task);
+          resolve(null);
+        };
+      });
       ctx.signal.addEventListener("abort", stop, { once: true });
       if (ctx.signal.aborted) stop();
-      let end: Question;
+      let end: Question | null;
       try {
-        end = await ctx.idle(deps.questions.wait(q.id), { human: true });
+        end = await ctx.idle(Promise.race([deps.questions.wait(q.id), stopped]), { human: true });
       } finally {
         ctx.signal.removeEventListener("abort", stop);
       }
+      if (end === null) return fail("CANCELLED", "the task was stopped while it waited for the answer");
       if (end.state === "answered") return { ok: true, value: { question: end.id, answer: end.answer ?? "" } };
       if (end.state === "expired")
         return fail("NO_ANSWER", "no answer: the owner did not answer in time; decide without it or stop");

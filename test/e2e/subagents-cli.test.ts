@@ -1,0 +1,108 @@
+// Sub-agents, messages and questions to the owner, end to end: the real daemon, the starter policy plus two rules,
+// the real OpenAI client against the fake model server. A task asks its owner, survives a daemon restart while it
+// waits, and goes on with the answer from `warden answer`; a task delegates to a sub-agent that messages the owner.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, runWarden } from "../support/cli.js";
+import { type FakeReply, startFakeOpenAI } from "../support/fake-openai.js";
+import { tempDir } from "../support/tmp.js";
+
+beforeAll(assertBuilt);
+
+const call = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: JSON.stringify(args) }] });
+
+const RULES = `
+rules:
+  - id: ask-the-owner
+    effect: allow
+    reason: The agent may ask its owner a question.
+    match: { tool: ask_owner, to: owner }
+  - id: sub-agents-allowed
+    effect: allow
+    reason: Sub-agents run on their own in this test.
+    match: { tool: spawn_agent }
+`;
+
+async function setup(dir: string, baseUrl: string) {
+  const home = join(dir, "home");
+  await runWarden(["init"], home);
+  writeFileSync(
+    join(home, "warden.yaml"),
+    `gateway:\n  port: 0\nmodel:\n  provider: openai-compatible\n  baseUrl: ${baseUrl}\n  model: fake-model\n`,
+  );
+  mkdirSync(join(home, "policy"), { recursive: true });
+  writeFileSync(join(home, "policy", "10-agent.yaml"), RULES);
+  return home;
+}
+
+const show = async (home: string, id: string) =>
+  JSON.parse((await runWarden(["tasks", "show", id, "--json"], home)).stdout);
+
+describe("ask_owner, spawn_agent and send_message through the daemon", () => {
+  it("a question waits across a restart and the owner's answer reaches the model", async () => {
+    await using dir = await tempDir();
+    await using fake = await startFakeOpenAI({
+      script: [call("ask_owner", { question: "Which colour?" }), { content: "Painting it blue." }],
+    });
+    const home = await setup(dir.path, fake.baseUrl);
+    expect((await runWarden(["start"], home)).code).toBe(0);
+
+    const ask = await runWarden(["ask", "paint the shed", "--json"], home, { timeoutMs: 60_000 });
+    expect(ask.code).toBe(4);
+    const waiting = JSON.parse(ask.stdout);
+    expect(waiting).toMatchObject({
+      state: "waiting_approval",
+      question: expect.stringMatching(/^q_/),
+      text: "Which colour?",
+    });
+
+    expect((await runWarden(["stop"], home)).code).toBe(0);
+    expect((await runWarden(["start"], home)).code).toBe(0);
+    const after = await show(home, waiting.task);
+    expect(after.state).toBe("waiting_approval");
+    expect(after.questions).toMatchObject([{ id: waiting.question, state: "pending", text: "Which colour?" }]);
+
+    const wrong = await runWarden(["answer", "q_nope", "red"], home);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("no pending question q_nope");
+    const answer = await runWarden(["answer", waiting.task, "blue, please"], home);
+    expect(answer.stderr).toBe("");
+    expect(answer.code).toBe(0);
+    await expect.poll(async () => (await show(home, waiting.task)).state, { timeout: 20_000 }).toBe("done");
+    const done = await show(home, waiting.task);
+    expect(done.result).toBe("Painting it blue.");
+    expect(done.questions).toMatchObject([{ state: "answered", answer: "blue, please" }]);
+    expect(JSON.stringify(fake.chatBodies().at(-1))).toContain("blue, please");
+    // Asked once: the resumed call waited on the same question.
+    expect(fake.chatBodies()).toHaveLength(2);
+  });
+
+  it("a sub-agent messages the owner and reports back; tasks show has the tree", async () => {
+    await using dir = await tempDir();
+    await using fake = await startFakeOpenAI({
+      script: [
+        call("spawn_agent", { task: "count to three" }),
+        call("send_message", { channel: "cli", to: "owner", text: "counting now" }),
+        { content: "one two three" },
+        { content: "The sub-agent said: one two three" },
+      ],
+    });
+    const home = await setup(dir.path, fake.baseUrl);
+    expect((await runWarden(["start"], home)).code).toBe(0);
+    const ask = await runWarden(["ask", "delegate the counting", "--json"], home, { timeoutMs: 60_000 });
+    expect(ask.stderr).toBe("");
+    const reply = JSON.parse(ask.stdout);
+    expect(reply).toMatchObject({ state: "done", text: "The sub-agent said: one two three" });
+
+    const parent = await show(home, reply.task);
+    expect(parent.children).toHaveLength(1);
+    const child = await show(home, parent.children[0].id);
+    expect([child.parent, child.state, child.result]).toEqual([reply.task, "done", "one two three"]);
+    const text = (await runWarden(["tasks", "show", reply.task], home)).stdout;
+    expect(text).toContain(`sub-agent ${child.id}`);
+
+    // The sub-agent's second turn saw its message delivered on the owner's channel.
+    expect(JSON.stringify(fake.chatBodies()[2])).toMatch(/\\"sent\\":\\"m_/);
+  });
+});
