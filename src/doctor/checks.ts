@@ -7,6 +7,7 @@ import { toWardenError } from "../errors.js";
 import { checkHome, type HomePaths, readToken } from "../home/index.js";
 import { probeSandbox } from "../sandbox/index.js";
 import { SqliteStore } from "../store/index.js";
+import { checkModel } from "./model.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
@@ -23,6 +24,9 @@ export interface DoctorOptions {
   nodeVersion: string;
   /** Overridable for tests; defaults to /usr/bin/bwrap. */
   bwrapPath?: string;
+  /** Overridable for tests: the local model servers probed, and where the embedded engine is looked for. */
+  modelCandidates?: readonly { name: string; baseUrl: string }[];
+  engineDirs?: readonly string[];
 }
 
 const MIN_NODE_MAJOR = 20;
@@ -58,7 +62,15 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   results.push(await checkSandbox(config, options));
 
   results.push(config ? await checkPort(paths, config) : skipped("port", "config is invalid"));
-  results.push(config ? await checkModel(config) : skipped("model", "config is invalid"));
+  results.push(
+    config
+      ? await checkModel(config, {
+          homeRoot: paths.root,
+          ...(options.modelCandidates ? { candidates: options.modelCandidates } : {}),
+          ...(options.engineDirs ? { engineDirs: options.engineDirs } : {}),
+        })
+      : skipped("model", "config is invalid"),
+  );
   return results;
 }
 
@@ -136,46 +148,6 @@ async function checkPort(paths: HomePaths, config: Config): Promise<CheckResult>
         detail: `${host}:${port} is used by another program`,
         fix: `find it with \`ss -ltnp 'sport = :${port}'\`, or set gateway.port in ${paths.config}`,
       };
-}
-
-async function checkModel(config: Config): Promise<CheckResult> {
-  const { provider, baseUrl, model } = config.model;
-  const { listModels, probeLocalServers } = await import("../models/index.js");
-  if (provider === "none" || !baseUrl) {
-    // Nothing configured: say which local server is there, so the fix is one line of config.
-    const probe = await probeLocalServers();
-    const found = probe.found;
-    return {
-      id: "model",
-      status: "warn",
-      detail: found
-        ? `no model configured (the agent is off); found ${found.name} at ${found.baseUrl} serving ${found.models.slice(0, 5).join(", ") || "no models"}`
-        : "no model configured: the agent is off (no Ollama, llama.cpp or vLLM server answers on this machine)",
-      fix: found
-        ? `set model.provider: openai-compatible, model.baseUrl: ${found.baseUrl}, model.model: <one of its models> in warden.yaml`
-        : "start a local model server (e.g. `ollama serve`), then set model.provider, model.baseUrl and model.model in warden.yaml",
-    };
-  }
-  // The key is not needed to list models on local servers; a server that wants one answers 401, reported as such.
-  const listed = await listModels(baseUrl, { timeoutMs: 3000 });
-  if (!listed.ok) {
-    return {
-      id: "model",
-      status: "fail",
-      detail: `${baseUrl} is not usable: ${listed.error.message}`,
-      fix: "start the model server (e.g. `ollama serve`), or fix model.baseUrl",
-    };
-  }
-  const ids = listed.value.models;
-  if (model && !ids.includes(model)) {
-    return {
-      id: "model",
-      status: "warn",
-      detail: `${baseUrl} answers but does not list ${model} (it has: ${ids.join(", ") || "none"})`,
-      fix: "pull the model on the server or fix model.model",
-    };
-  }
-  return { id: "model", status: "ok", detail: `${baseUrl} answers and serves ${model}` };
 }
 
 function attempt(id: string, fn: () => string): CheckResult {
