@@ -133,6 +133,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
               tasks,
               runChild: (parent, child, signal) => (runner as TaskRunner).runChild(parent, child, signal),
               onCreated: (child) => w.events.publish("task.created", { task: child.id, parent: child.parent }),
+              onEnded: (o) => w.events.publish("task.ended", { task: o.task.id, state: o.state, text: o.text }),
             },
             http: { tool: daemonHttpTool(w), decide: (a) => w.policy.decide(a) },
           }),

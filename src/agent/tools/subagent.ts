@@ -28,8 +28,9 @@ export interface SubAgentDeps {
   tasks: Tasks;
   /** Run the queued child to its end (the daemon passes TaskRunner.runChild); stopping `signal` cancels it. */
   runChild(parent: string, child: string, signal: AbortSignal): Promise<RunOutcome>;
-  /** Told about each sub-agent created (the daemon publishes task.created). */
+  /** Told about each sub-agent created and ended (the daemon publishes task.created and task.ended). */
   onCreated?: (child: Task) => void;
+  onEnded?: (outcome: RunOutcome) => void;
   limits?: Partial<SubAgentLimits>;
 }
 
@@ -123,6 +124,7 @@ export function spawnAgentTool(deps: SubAgentDeps): Tool<unknown> {
       const child = created.value;
       deps.onCreated?.(child);
       const outcome = await ctx.idle(deps.runChild(parent.id, child.id, ctx.signal));
+      deps.onEnded?.(outcome);
       const ended = deps.tasks.get(child.id) ?? outcome.task;
       return {
         ok: true,
