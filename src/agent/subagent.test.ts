@@ -194,15 +194,21 @@ describe("spawn_agent", () => {
   it("caps the child's budget by what the parent has left", WAIT, async () => {
     await using dir = await tempDir();
     const model = new RoutedModel({
-      parent: [{ toolCalls: [call("spawn_agent", { task: "child", budget: { steps: 100 } })] }, { content: "ok" }],
+      parent: [
+        { toolCalls: [call("spawn_agent", { task: "child", budget: { steps: 0.5 } })] },
+        { toolCalls: [call("spawn_agent", { task: "child", budget: { steps: 100 } })] },
+        { content: "ok" },
+      ],
       child: [{ content: "fine" }],
     });
     const { h, start } = await setup(dir.path, model);
     using _h = h;
     const p = await start("parent", { budget: { steps: 5 } });
     await p.outcome;
+    expect(model.results("parent")[0]).toMatchObject({ ok: false, error: { code: "INVALID_ARGUMENTS" } });
     const [child] = h.tasks.list({ parent: p.id });
-    expect(child?.budget.steps).toBe(4);
+    // 5 steps, 2 spent on the two calls: 3 left to give.
+    expect(child?.budget.steps).toBe(3);
   });
 
   it("never deadlocks with one slot: a grandchild, a child and another sender's task all finish", WAIT, async () => {

@@ -8,7 +8,7 @@ import { MAX_QUESTION_CHARS, type Question, type Questions } from "../../tasks/i
 import { defineTool, fail, SUSPEND, type Tool, type ToolOutput } from "../tool.js";
 
 const schema = z.strictObject({
-  question: z.string().min(1).max(MAX_QUESTION_CHARS).describe("One clear question; the owner answers in text"),
+  question: z.string().min(1).max(MAX_QUESTION_CHARS),
 });
 type Args = z.infer<typeof schema>;
 
@@ -21,7 +21,7 @@ export interface AskOwnerDeps {
 export function askOwnerTool(deps: AskOwnerDeps): Tool<unknown> {
   return defineTool<Args>({
     name: "ask_owner",
-    description: "Ask your owner a question and wait for the answer (it may never come: then you get no answer).",
+    description: "Ask your owner a question and wait for the answer (or for no answer).",
     schema,
     sideEffect: false,
     action: (a) => ({ tool: "ask_owner", channel: "cli", to: "owner", args: { question: a.question } }),

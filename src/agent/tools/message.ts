@@ -9,8 +9,8 @@ import { defineTool, fail, type Tool, type ToolOutput } from "../tool.js";
 export const MAX_MESSAGE_CHARS = 16_000;
 
 const schema = z.strictObject({
-  channel: z.string().min(1).max(64).default("cli").describe('Channel name; "cli" is the owner\'s local channel'),
-  to: z.string().min(1).max(256).default("owner").describe('Recipient; "owner" is your owner'),
+  channel: z.string().min(1).max(64).default("cli"),
+  to: z.string().min(1).max(256).default("owner"),
   text: z.string().min(1).max(MAX_MESSAGE_CHARS),
 });
 type Args = z.infer<typeof schema>;
@@ -18,7 +18,7 @@ type Args = z.infer<typeof schema>;
 export function sendMessageTool(channels: Pick<ChannelRegistry, "send">): Tool<unknown> {
   return defineTool<Args>({
     name: "send_message",
-    description: "Send a text message to a recipient on a channel (default: your owner on cli).",
+    description: 'Send a text message; "owner" on channel "cli" is your owner.',
     schema,
     sideEffect: true,
     action: (a) => ({ tool: "send_message", channel: a.channel, to: a.to, args: { text: a.text } }),

@@ -37,42 +37,27 @@ export interface SubAgentDeps {
 /** Placeholder task of the grants in a spawn action: the child has no id yet when the policy checks them. */
 export const SUBAGENT_GRANT_TASK = "sub-agent";
 
+// Kept terse: this schema goes to the model with every request (the prompt budget is 6 KB for everything). Grant ids
+// are given by the runtime (g1, g2...); a grant that expires cannot be passed on (attenuation refuses it).
 const grantArg = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
-    .optional(),
-  match: z.record(z.string(), z.unknown()).describe("Same fields as a policy rule's match (tool, path, argv...)"),
+  match: z.record(z.string(), z.unknown()),
   when: z.record(z.string(), z.unknown()).optional(),
-  expiresAt: z.number().int().positive().optional().describe("Epoch ms"),
 });
-
-const limit = (max: number) => z.number().int().positive().max(max).optional();
+const count = z.number().optional();
 const schema = z.strictObject({
-  task: z.string().min(1).max(16_000).describe("What the sub-agent must do; it sees only this text"),
-  grants: z
-    .array(grantArg)
-    .max(32)
-    .optional()
-    .describe("Permissions for it, each within this task's own grants; default none (policy rules only)")
-    .refine((gs) => new Set((gs ?? []).map((g, i) => g.id ?? `g${i + 1}`)).size === (gs ?? []).length, {
-      message: "grant ids must be unique",
-    }),
-  budget: z
-    .strictObject({ steps: limit(10_000), tokens: limit(100_000_000), wallMs: limit(24 * 3600_000) })
-    .optional()
-    .describe("Capped by what this task has left"),
+  task: z.string().min(1).max(16_000).describe("All it will know"),
+  grants: z.array(grantArg).max(32).optional().describe("Policy grants ({match, when}) within yours; default none"),
+  budget: z.strictObject({ steps: count, tokens: count, wallMs: count }).optional(),
 });
 type Args = z.infer<typeof schema>;
 
 /** The grants as the policy sees them (and as the child will hold them, with its own id as task). */
 function requestedGrants(a: Args): Grant[] {
   return (a.grants ?? []).map((g, i) => ({
-    id: g.id ?? `g${i + 1}`,
+    id: `g${i + 1}`,
     task: SUBAGENT_GRANT_TASK,
     match: g.match,
     ...(g.when ? { when: g.when } : {}),
-    ...(g.expiresAt !== undefined ? { expiresAt: g.expiresAt } : {}),
   }));
 }
 
@@ -87,9 +72,7 @@ export function spawnAgentTool(deps: SubAgentDeps): Tool<unknown> {
   const limits = { ...DEFAULT_SUBAGENT_LIMITS, ...deps.limits };
   return defineTool<Args>({
     name: "spawn_agent",
-    description:
-      "Start a sub-agent on a separate task in its own empty workspace; returns its final answer. " +
-      "It gets only the grants you list (a subset of yours) and a budget within yours.",
+    description: "Run a sub-agent on a task in its own empty workspace; returns its answer.",
     schema,
     sideEffect: true,
     action: (a) => ({
@@ -149,6 +132,12 @@ function childBudget(
 ): { ok: true; value: TaskBudget } | { ok: false; out: ToolOutput } {
   const left = ctx.budget;
   const out: TaskBudget = {};
+  for (const [k, v] of Object.entries(a.budget ?? {}))
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1))
+      return {
+        ok: false,
+        out: fail("INVALID_ARGUMENTS", `budget.${k} must be a whole number above 0; nothing was run`),
+      };
   const steps = cap(a.budget?.steps, limits.defaultBudget.steps, left.steps);
   const tokens = cap(a.budget?.tokens, undefined, left.tokens);
   const wallMs = cap(a.budget?.wallMs, limits.defaultBudget.wallMs, left.wallMs);
