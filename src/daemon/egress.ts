@@ -4,9 +4,10 @@
 // {tool: "egress", method, url}; with no rule for it, the answer is deny. HTTPS is intercepted with a CA made for this
 // run (key in memory only); its certificate, with the public roots, is the bundle sandboxes trust (`ca.pem`, 0644).
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { rootCertificates } from "node:tls";
 import type { AuditSink } from "../audit/index.js";
 import type { Config } from "../config/index.js";
 import {
@@ -20,6 +21,7 @@ import {
   startEgressProxy,
   systemResolver,
 } from "../egress/index.js";
+import { WardenError } from "../errors.js";
 import type { Action, PolicyWatcher } from "../policy/index.js";
 import { type SecretRedactor, type SecretStore, secretAccess } from "../secrets/index.js";
 
@@ -62,7 +64,10 @@ export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> 
   const caBundle = authority ? join(dir, "ca.pem") : undefined;
   let proxy: EgressProxy;
   try {
-    if (authority && caBundle) writeFileSync(caBundle, authority.bundle(), { mode: 0o644 });
+    if (authority && caBundle) {
+      writeFileSync(caBundle, authority.bundle());
+      chmodSync(caBundle, 0o644); // public certificates only; the sandbox uid must read them (the daemon's umask is 077)
+    }
     proxy = await startEgressProxy(
       egressDeps(w, (q) => {
         const d = w.policy.decide(egressAction(q));
@@ -85,8 +90,32 @@ export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> 
   };
 }
 
+/**
+ * Upstream trust: Node's public roots plus the CAs in egress.tls.trust, read once (undefined: the roots alone). A file
+ * that cannot be read or holds no certificate is a config error: Warden does not start with a trust store it could
+ * not build.
+ */
+function upstreamTrust(config: Config): string | undefined {
+  const files = config.egress.tls.trust;
+  if (files.length === 0) return undefined;
+  const extra = files.map((file) => {
+    let pem: string;
+    try {
+      pem = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new WardenError("CONFIG_INVALID", `egress.tls.trust: cannot read ${file}`, { file }, { cause: e });
+    }
+    if (!pem.includes("-----BEGIN CERTIFICATE-----"))
+      throw new WardenError("CONFIG_INVALID", `egress.tls.trust: ${file} holds no PEM certificate`, { file });
+    return pem;
+  });
+  return [...rootCertificates, ...extra].join("\n");
+}
+
 function egressDeps(w: Omit<EgressWiring, "policy">, decide: EgressDecide): EgressDeps {
+  const ca = upstreamTrust(w.config);
   return {
+    ...(ca ? { ca } : {}),
     decide,
     resolver: systemResolver(),
     scanner: w.redactor,

@@ -30,6 +30,11 @@ export const egressTlsSchema = z.strictObject({
   intercept: z.boolean().default(true),
   /** Hosts whose tunnels stay opaque (certificate pinning, client certificates): decided on host and port only. */
   passThrough: z.array(passThroughEntry).default([]),
+  /**
+   * PEM files of extra CAs that upstream servers may chain to (an internal CA), trusted besides the public roots
+   * Node ships, by the proxy and by http_request. Verification itself is never off.
+   */
+  trust: z.array(z.string().min(1).max(4096)).default([]),
 });
 
 export const egressConfigSchema = z.strictObject({
@@ -57,7 +62,7 @@ export const egressConfigSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(30_000),
   /** Ports CONNECT may reach; the tunnel must start with a TLS handshake. */
   connectPorts: z.array(z.number().int().min(1).max(65535)).default([443]),
-  tls: egressTlsSchema.default({ intercept: true, passThrough: [] }),
+  tls: egressTlsSchema.default({ intercept: true, passThrough: [], trust: [] }),
 });
 export type EgressConfig = z.infer<typeof egressConfigSchema>;
 
