@@ -231,7 +231,7 @@ describe("TLS interception in the egress proxy", () => {
       config: {
         allowAddresses: ["127.0.0.1"],
         connectPorts: [api.port],
-        tls: { intercept: true, passThrough: ["*.test"] },
+        tls: { intercept: true, passThrough: ["*.test"], trust: [] },
       },
     });
     const proxy = await startEgressProxy(t.deps, { tcp: true, authority: proxyCa });
