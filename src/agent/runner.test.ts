@@ -82,8 +82,9 @@ describe("TaskRunner", () => {
     const { h, deps } = await setup(dir.path, model);
     using _h = h;
     let killed = 0;
+    // One slot: "asks" gives it back while it waits on the approval, "thinks" takes it, "waits" stays queued.
     const runner = new TaskRunner(deps, {
-      maxConcurrent: 2,
+      maxConcurrent: 1,
       sandbox: {
         killAll: async () => {
           killed += 1;

@@ -157,7 +157,8 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
     const earlier = deps.pendingApprovals?.(state.task).find((a) => bindingHash(a.action) === hash);
     if (earlier) deps.onEvent?.({ type: "approval.waiting", call: shown, approval: earlier.id });
     // A stop ends the wait too (cancel also ends the request itself; a suspend leaves it pending for the next start).
-    const answered = await untilStopped(
+    // The task holds no runner slot while a person decides.
+    const wait = untilStopped(
       state.signal,
       earlier
         ? awaitExisting(deps.gate, earlier.id, auditedAction, actor)
@@ -165,6 +166,7 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
             deps.onEvent?.({ type: "approval.waiting", call: shown, approval: id }),
           ),
     );
+    const answered = await (state.idle ? state.idle(wait) : wait);
     deps.onWaiting?.(false);
     if (!answered.ok) return refuse(answered.code, answered.reason, decision.rule);
     approval = answered.id;
