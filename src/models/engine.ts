@@ -115,6 +115,8 @@ export interface InstallOptions {
   npm?: string;
   /** each line npm prints */
   onLine?: (line: string) => void;
+  /** reinstall even when the pinned engine and this platform's CPU build are there already */
+  force?: boolean;
 }
 
 /**
@@ -135,6 +137,9 @@ export async function installEngine(options: InstallOptions): Promise<Result<Eng
       }),
     );
   }
+  const present = findEngine([options.dir]);
+  const binaryDir = join(options.dir, "node_modules", binary.slice(0, binary.lastIndexOf("@")));
+  if (present && existsSync(join(binaryDir, "package.json")) && !options.force) return ok(present);
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   if (source !== options.dir) {
     for (const f of ["package.json", "package-lock.json"]) copyFileSync(join(source, f), join(options.dir, f));

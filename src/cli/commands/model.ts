@@ -101,7 +101,7 @@ export function registerModel(program: Command, ctx: CliContext): void {
         settings && m.CLOUD_PROVIDERS.includes(settings.provider) ? " (CLOUD: prompts leave this machine)" : "";
       println(
         ctx.stdout,
-        `Configured provider: ${settings ? `${settings.provider}${name}${where}${cloud}` : "unknown (config is invalid)"}`,
+        `Configured provider: ${settings ? `${settings.provider}${name}${where}${cloud}` : "unknown (warden.yaml is missing or invalid: `warden doctor` says which)"}`,
       );
       println(
         ctx.stdout,
@@ -177,13 +177,18 @@ export function registerModel(program: Command, ctx: CliContext): void {
     .command("install")
     .description("install node-llama-cpp with the CPU build for this machine (about 85 MB) from the npm registry")
     .option("--dir <dir>", "install into this folder instead of <home>/engine")
-    .action(async (opts: { dir?: string }) => {
+    .option("--force", "reinstall even when it is installed already")
+    .action(async (opts: { dir?: string; force?: boolean }) => {
       const m = await import("../../models/index.js");
       const { join, resolve } = await import("node:path");
       const dir = opts.dir ? resolve(ctx.cwd, opts.dir) : join(ctx.homeRoot, "engine");
       println(ctx.stderr, `Installing node-llama-cpp ${m.ENGINE_VERSION} (CPU build) into ${dir} ...`);
       const started = Date.now();
-      const r = await m.installEngine({ dir, onLine: (line) => println(ctx.stderr, `  npm: ${line}`) });
+      const r = await m.installEngine({
+        dir,
+        ...(opts.force ? { force: true } : {}),
+        onLine: (line) => println(ctx.stderr, `  npm: ${line}`),
+      });
       if (!r.ok) throw r.error;
       println(
         ctx.stdout,
