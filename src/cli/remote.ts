@@ -2,7 +2,7 @@
 // that is not running is NOT_RUNNING with the command that starts it.
 import { lockHeld, readPidFile } from "../daemon/locate.js";
 import { WardenError } from "../errors.js";
-import { GatewayClient } from "../gateway/index.js";
+import { GatewayClient } from "../gateway/client.js";
 import { homePaths, readToken } from "../home/index.js";
 
 export function daemonClient(homeRoot: string, timeoutMs?: number): GatewayClient {

@@ -1,6 +1,6 @@
 // The CLI's side of the control plane: authenticated JSON requests to the daemon. A daemon that is not listening
 // becomes NOT_RUNNING; an error reply becomes the WardenError the daemon described.
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { fromErrorJson, WardenError } from "../errors.js";
 import type { WardenEvent } from "./events.js";
 
@@ -40,9 +40,11 @@ export class GatewayClient {
   }
 
   /** Subscribe to the event stream; resolves once connected. Close the returned socket to stop. */
-  events(onEvent: (event: WardenEvent) => void): Promise<WebSocket> {
+  async events(onEvent: (event: WardenEvent) => void): Promise<WebSocket> {
     const url = new URL("/v1/events", this.baseUrl.replace(/^http/, "ws"));
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.token}` } });
+    // Loaded here: ws pulls in http, https, tls and zlib, which the one-request commands never need.
+    const { default: WebSocketClient } = await import("ws");
+    const ws = new WebSocketClient(url, { headers: { authorization: `Bearer ${this.token}` } });
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(ws));
       ws.once("error", (e) =>

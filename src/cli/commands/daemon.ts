@@ -2,11 +2,10 @@
 // talks to a running daemon through its HTTP API; the pid file and the lock are used to find it and to tell
 // "not running" from "not answering".
 import type { Command } from "commander";
-import { loadConfigFile } from "../../config/index.js";
 import type { StatusBody } from "../../daemon/index.js";
 import { alreadyRunning, lockHeld, type PidInfo, processAlive, readPidFile } from "../../daemon/locate.js";
 import { WardenError } from "../../errors.js";
-import { GatewayClient } from "../../gateway/index.js";
+import { GatewayClient } from "../../gateway/client.js";
 import { assertHomeSafe, type HomePaths, homePaths, readToken } from "../../home/index.js";
 import { type CliContext, printJson, println } from "../context.js";
 
@@ -32,7 +31,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         });
         return;
       }
-      preflight(paths, ctx.uid);
+      await preflight(paths, ctx.uid);
       const ready = await spawnDaemon({ paths, ...ctx.self });
       println(ctx.stdout, `Warden started (pid ${ready.pid}), control plane on ${ready.url}`);
       println(ctx.stdout, `  home ${paths.root}, log ${paths.logFile}`);
@@ -116,8 +115,10 @@ async function daemonStatus(paths: HomePaths): Promise<DaemonStatus> {
 }
 
 /** Fail fast in the foreground process, with the same errors the daemon would report from the background. */
-function preflight(paths: HomePaths, uid: number): void {
+async function preflight(paths: HomePaths, uid: number): Promise<void> {
   assertHomeSafe(paths, uid);
+  // Loaded here: `status` and `stop` never read the config, and its schema and YAML parser are most of their load time.
+  const { loadConfigFile } = await import("../../config/index.js");
   loadConfigFile(paths.config);
   if (lockHeld(paths)) throw alreadyRunning(paths);
 }
