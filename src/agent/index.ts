@@ -1,6 +1,7 @@
 // Public API of the agent domain: the loop, the runner (limits, cancel, halt, sub-agents), the built-in tools, the
 // tool shape and the system prompt. The model contract lives in src/models.
 export { type FileOwner, isInside, SENSITIVE_PATHS } from "./confine.js";
+export { conversationHistory, HISTORY_MAX_CHARS, HISTORY_MAX_MESSAGES } from "./conversation.js";
 export { type AgentDeps, type RunOptions, type RunOutcome, resumeTask, runTask, toolSpecs } from "./loop.js";
 export { systemPrompt } from "./prompt.js";
 export { type RunnerOptions, TaskRunner } from "./runner.js";

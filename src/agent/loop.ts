@@ -41,6 +41,8 @@ export interface RunOptions {
   /** Wait on a promise without holding a runner slot (the TaskRunner passes it; see ToolContext.idle). */
   idle?: <T>(p: Promise<T>) => Promise<T>;
   onEvent?: (e: AgentEvent) => void;
+  /** Earlier turns of the same conversation (user requests and final answers), placed before the request. */
+  history?: readonly ChatMessage[];
 }
 
 /** How a task ended. `cancelled` with a task row still `waiting_approval` means suspended (see runner.shutdown). */
@@ -152,6 +154,7 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
   const messages: ChatMessage[] = fresh
     ? [
         { role: "system", content: systemPrompt(task.workspace) },
+        ...(opts.history ?? []),
         { role: "user", content: task.prompt },
       ]
     : deps.tasks.transcript(task.id).map(toChatMessage);

@@ -22,6 +22,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   ask: () => import("./commands/tasks.js").then((m) => m.registerTasks),
   model: () => import("./commands/model.js").then((m) => m.registerModel),
   schedule: () => import("./commands/schedule.js").then((m) => m.registerSchedule),
+  chat: () => import("./commands/chat.js").then((m) => m.registerChat),
   mcp: () => import("./commands/mcp.js").then((m) => m.registerMcp),
 };
 const ALIASES: Record<string, string> = {

@@ -3,7 +3,7 @@
 // answer with a clear error and nothing else changes: the daemon still runs its other services.
 import { chmodSync } from "node:fs";
 import * as z from "zod";
-import { type AgentEvent, builtinTools, type RunOutcome, TaskRunner } from "../agent/index.js";
+import { type AgentEvent, builtinTools, conversationHistory, type RunOutcome, TaskRunner } from "../agent/index.js";
 import type { Approvals } from "../approvals/index.js";
 import type { AuditLog, ExecutionJournal } from "../audit/index.js";
 import { ChannelRegistry, Outbox, ownerChannel } from "../channels/index.js";
@@ -12,13 +12,13 @@ import { err, ok, WardenError } from "../errors.js";
 import type { EventBus, Route } from "../gateway/index.js";
 import type { HomePaths } from "../home/index.js";
 import type { Logger } from "../log/index.js";
-import { type ModelProvider, selectModelProvider } from "../models/index.js";
+import { type ChatMessage, type ModelProvider, selectModelProvider } from "../models/index.js";
 import type { PolicyWatcher } from "../policy/index.js";
 import { type ClosableSandbox, createSandbox } from "../sandbox/index.js";
 import { ScheduleService, scheduleRoutes } from "../schedules/index.js";
 import type { SecretRedactor, SecretStore } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
-import { MAX_QUESTION_CHARS, Questions, type Task, Tasks } from "../tasks/index.js";
+import { isFinal, MAX_QUESTION_CHARS, Questions, type Task, Tasks } from "../tasks/index.js";
 import { daemonHttpTool } from "./egress.js";
 import { startMcp, withMcpTools } from "./mcp.js";
 
@@ -56,6 +56,10 @@ const askBody = z.strictObject({
   workspace: z.string().min(1).max(4096).optional(),
 });
 
+  /** A follow-up in a conversation (`warden chat`): the earlier turns come from this (ended) task's transcript. */
+  follows: z.string().min(1).max(200).optional(),
+  /** Answer at once with the task id (202); the caller follows the task on the event stream. */
+  detach: z.boolean().optional(),
 export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   const sandboxed = createSandbox(w.config.sandbox, { forbiddenPaths: [w.paths.root] });
   if (!sandboxed.ok) throw sandboxed.error; // fail closed: no sandbox, no daemon
@@ -150,12 +154,19 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   // Stopping is not halting: tasks waiting on a person are suspended and wait again after the next start.
   if (runner) w.onClose(() => runner.shutdown("daemon stopping"));
   /** Run a queued task, its events on the bus (`task.<type>`, then `task.ended`). Never rejects. */
-  const submit = (r: TaskRunner, task: string, key?: string, onEvent?: (e: AgentEvent) => void) =>
+  const submit = (
+    r: TaskRunner,
+    task: string,
+    key?: string,
+    onEvent?: (e: AgentEvent) => void,
+    history?: readonly ChatMessage[],
+  ) =>
     r
       .submit(task, {
         ...(key ? { key } : {}),
         onEvent: (e) => {
           w.events.publish(`task.${e.type}`, { task, ...e });
+        ...(history ? { history } : {}),
           onEvent?.(e);
         },
       })
@@ -205,11 +216,27 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       handler: async (ctx) => {
         const r = needRunner();
         await mcp.manager.prepare(); // lazy MCP servers start with the first task that could use them
-        const { prompt, workspace } = ctx.body as z.infer<typeof askBody>;
-        const created = await tasks.create({ prompt, principal: "owner", ...(workspace ? { workspace } : {}) });
+        const { prompt, workspace, follows, detach } = ctx.body as z.infer<typeof askBody>;
+        const before = follows === undefined ? undefined : tasks.get(follows);
+        if (follows !== undefined && before?.principal !== "owner")
+          throw new WardenError("NOT_FOUND", `no task ${follows} of the owner to follow`);
+        if (before && !isFinal(before.state))
+          throw new WardenError("CONFLICT", `task ${before.id} is ${before.state}: follow it up once it has ended`);
+        const created = await tasks.create({
+          prompt,
+          principal: "owner",
+          // What the earlier turns saw carries over: a conversation that read untrusted content stays untrusted.
+          ...(before?.taint === "untrusted" ? { taint: "untrusted" as const } : {}),
+          ...(workspace ? { workspace } : {}),
+        });
         if (!created.ok) throw created.error;
         const task = created.value;
-        w.events.publish("task.created", { task: task.id });
+        w.events.publish("task.created", { task: task.id, ...(before ? { follows: before.id } : {}) });
+        const history = before ? conversationHistory(tasks.transcript(before.id)) : undefined;
+        if (detach) {
+          void submit(r, task.id, undefined, undefined, history);
+          return { status: 202, body: { task: task.id, state: "queued", workspace: task.workspace } };
+        }
         type Waiting = { approval: string } | { question: string; text: string; from: string };
         let onWaiting: (v: Waiting) => void = () => {};
         const waiting = new Promise<Waiting>((resolve) => {
@@ -225,9 +252,15 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
           else onWaiting({ approval: String(ev.data.approval) });
         });
         // submit never throws: the outcome says how the task ended.
-        const outcome: Promise<RunOutcome> = submit(r, task.id, undefined, (e) => {
-          if (e.type === "approval.waiting") onWaiting({ approval: e.approval });
-        });
+        const outcome: Promise<RunOutcome> = submit(
+          r,
+          task.id,
+          undefined,
+          (e) => {
+            if (e.type === "approval.waiting") onWaiting({ approval: e.approval });
+          },
+          history,
+        );
         const first = await Promise.race([outcome, waiting]).finally(unsubscribe);
         if ("question" in first) {
           const { question, text, from } = first;
