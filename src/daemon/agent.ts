@@ -54,12 +54,12 @@ const questionStates = z.enum(["pending", "answered", "expired", "cancelled"]);
 const askBody = z.strictObject({
   prompt: z.string().min(1).max(100_000),
   workspace: z.string().min(1).max(4096).optional(),
-});
-
   /** A follow-up in a conversation (`warden chat`): the earlier turns come from this (ended) task's transcript. */
   follows: z.string().min(1).max(200).optional(),
   /** Answer at once with the task id (202); the caller follows the task on the event stream. */
   detach: z.boolean().optional(),
+});
+
 export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   const sandboxed = createSandbox(w.config.sandbox, { forbiddenPaths: [w.paths.root] });
   if (!sandboxed.ok) throw sandboxed.error; // fail closed: no sandbox, no daemon
@@ -164,9 +164,9 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     r
       .submit(task, {
         ...(key ? { key } : {}),
+        ...(history ? { history } : {}),
         onEvent: (e) => {
           w.events.publish(`task.${e.type}`, { task, ...e });
-        ...(history ? { history } : {}),
           onEvent?.(e);
         },
       })
