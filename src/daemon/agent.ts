@@ -38,6 +38,8 @@ export interface AgentWiring {
   onClose(step: () => void | Promise<void>): void;
   /** The egress proxy, for MCP servers with `net: proxy`. */
   egress?: { socketPath: string; token: string };
+  /** Runs a step once the daemon answers its API (MCP servers with start: daemon start then). */
+  afterReady?(step: () => void): void;
 }
 
 export interface DaemonAgent {

@@ -1,7 +1,7 @@
 // The daemon's MCP servers: the manager built from `mcp:` in warden.yaml, with the daemon's sandbox for stdio servers,
 // the egress path (the http_request tool's code, decided by the policy as the action {tool: "egress", ...}) for URL
 // servers, the egress proxy for `net: proxy`, and the route `GET /v1/mcp` (`warden mcp list`). Nothing here blocks the
-// daemon being ready: `start: daemon` servers start in the background once the event loop is free, and the MCP code
+// daemon being ready: `start: daemon` servers start in the background once the daemon is ready, and the MCP code
 // (the SDK with its JSON Schema validator) is loaded only when warden.yaml configures a server.
 import { tmpdir } from "node:os";
 import type { Tool } from "../agent/index.js";
@@ -27,6 +27,8 @@ export interface McpWiring {
   sandbox: Sandbox;
   /** The daemon's egress proxy, for `net: proxy` servers. */
   egress?: { socketPath: string; token: string };
+  /** Runs a step once the daemon answers its API (default: once the event loop is free). */
+  afterReady?(step: () => void): void;
 }
 
 /** What the daemon uses of the manager; without servers a stand-in that offers nothing and changes nothing. */
@@ -80,7 +82,8 @@ async function startManager(w: McpWiring): Promise<McpTools> {
     redact: (t) => w.redactor.redact(t),
     log,
   });
-  setImmediate(() => manager.startBackground());
+  // After ready: a server starting (bwrap, its runtime) must not take the CPU from the daemon's own start.
+  (w.afterReady ?? setImmediate)(() => manager.startBackground());
   return manager;
 }
 

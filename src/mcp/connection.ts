@@ -141,10 +141,16 @@ export class McpConnection {
       return fail("MCP_TOOL_CHANGED", `MCP server ${this.name} changed ${tool.remote}; start a new task to use it`);
     const client = this.#client;
     if (!client) return fail("MCP_SERVER_DOWN", `MCP server ${this.name} is not running`);
+    // A signal of the call's own: the SDK adds an abort listener per request and never removes it, so the task's
+    // signal (shared by every call of the task) would collect one per call.
+    const own = new AbortController();
+    const onAbort = () => own.abort(signal.reason);
+    if (signal.aborted) own.abort(signal.reason);
+    else signal.addEventListener("abort", onAbort, { once: true });
     try {
       const result = await client.callTool({ name: tool.remote, arguments: args }, undefined, {
         timeout: this.#deps.limits.callTimeoutMs,
-        signal,
+        signal: own.signal,
       });
       const value = callValue(result as Record<string, unknown>, this.#deps.limits.maxResultBytes);
       return { ok: true, untrusted: true, value: { server: this.name, tool: tool.remote, ...value } };
@@ -153,6 +159,8 @@ export class McpConnection {
       const ended = this.#client !== client ? this.#reason : undefined;
       const why = ended ?? this.#deps.redact(String((e as Error)?.message ?? e).slice(0, 500));
       return fail(signal.aborted ? "CANCELLED" : "MCP_CALL_FAILED", `MCP server ${this.name}: ${why}`);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
   }
 

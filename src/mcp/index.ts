@@ -6,6 +6,7 @@ export {
   type McpConfig,
   type McpServerConfig,
   mcpConfigSchema,
+  mcpServerSchema,
   type StdioServerConfig,
 } from "./config.js";
 export {
