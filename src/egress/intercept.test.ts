@@ -9,7 +9,7 @@ import { tempDir } from "../../test/support/tmp.js";
 import { createCertificateAuthority } from "./ca.js";
 import { startEgressProxy } from "./proxy.js";
 import { testEgress } from "./setup.fake.js";
-import { recordingUpstream, selfSignedCert, type Upstream } from "./upstream.fake.js";
+import { captureHello, recordingUpstream, selfSignedCert, type Upstream } from "./upstream.fake.js";
 
 const KEY = "k3y-for-the-api-7f2a9c01b4e8d6";
 const OTHER = "other-secret-5b7d1e9f3a2c80";
@@ -221,6 +221,25 @@ describe("TLS interception in the egress proxy", () => {
       const audited = () => t.events.some((e) => e.type === "egress.error");
       for (let i = 0; i < 100 && !audited(); i++) await new Promise((r) => setTimeout(r, 20));
       expect(t.events.some((e) => e.type === "egress.error" && /trust the Warden CA/.test(e.reason ?? ""))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a client that starts a handshake and stalls is cut at the timeout", async () => {
+    const t = setup({ config: { allowAddresses: ["127.0.0.1"], connectPorts: [api.port], timeoutMs: 300 } });
+    const proxy = await startEgressProxy(t.deps, { tcp: true, authority: proxyCa });
+    const port = Number(new URL(proxy.url ?? "").port);
+    try {
+      const { socket } = await connectVia(port, `api.test:${api.port}`);
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.on("error", () => undefined);
+      socket.write(await captureHello("api.test")); // then nothing: no Finished ever comes
+      socket.resume();
+      await closed;
+      for (let i = 0; i < 50 && !t.events.some((e) => e.type === "egress.error"); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(t.events.find((e) => e.type === "egress.error")?.reason).toContain("timed out");
     } finally {
       await proxy.close();
     }

@@ -65,6 +65,12 @@ export function createInterceptor(deps: EgressDeps, authority: CertificateAuthor
       let secure = false;
       let failure: string | undefined;
       open.add(tls);
+      // A client that starts a handshake and never finishes it does not hold the connection (the HTTP server's own
+      // timeouts take over once the handshake is done).
+      tls.setTimeout(deps.config.timeoutMs, () => {
+        failure ??= "timed out";
+        tls.destroy();
+      });
       tls.on("error", (e: NodeJS.ErrnoException) => {
         failure ??= e.code ?? "error";
         tls.destroy();
@@ -85,12 +91,16 @@ export function createInterceptor(deps: EgressDeps, authority: CertificateAuthor
             host: end.host,
             port: end.port,
             method: "CONNECT",
-            reason: `TLS handshake with the sandboxed client failed (${failure ?? "closed by the client"}): does it trust the Warden CA?`,
+            reason:
+              failure === "timed out"
+                ? "TLS handshake with the sandboxed client timed out"
+                : `TLS handshake with the sandboxed client failed (${failure ?? "closed by the client"}): does it trust the Warden CA?`,
           });
         }
       });
       tls.once("secure", () => {
         secure = true;
+        tls.setTimeout(0);
         ends.set(tls, end);
         inner.emit("connection", tls);
       });
