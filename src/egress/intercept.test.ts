@@ -226,6 +226,31 @@ describe("TLS interception in the egress proxy", () => {
     }
   });
 
+  it("refuses a TLS server name other than the CONNECT host, and absolute-form requests inside", async () => {
+    const t = setup();
+    const proxy = await startEgressProxy(t.deps, { tcp: true, authority: proxyCa });
+    const port = Number(new URL(proxy.url ?? "").port);
+    try {
+      const { socket } = await connectVia(port, `api.test:${api.port}`);
+      const fronted = await new Promise<string>((resolve) => {
+        const s = tlsConnect({ socket, servername: "evil.test", ca: proxyCa.certPem });
+        s.once("secureConnect", () => resolve("connected"));
+        s.once("error", (e) => resolve(e.message));
+      });
+      expect(fronted).not.toBe("connected");
+      expect(
+        t.events.some((e) => e.type === "egress.denied" && /differs from the CONNECT host/.test(e.reason ?? "")),
+      ).toBe(true);
+      const inside = await tlsVia(port, "api.test", api.port);
+      inside.write(`GET https://evil.test/ HTTP/1.1\r\nHost: api.test:${api.port}\r\nConnection: close\r\n\r\n`);
+      const head = await new Promise<string>((resolve) => inside.once("data", (d: Buffer) => resolve(d.toString())));
+      expect(head).toMatch(/^HTTP\/1\.1 400/);
+      inside.destroy();
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("a client that starts a handshake and stalls is cut at the timeout", async () => {
     const t = setup({ config: { allowAddresses: ["127.0.0.1"], connectPorts: [api.port], timeoutMs: 300 } });
     const proxy = await startEgressProxy(t.deps, { tcp: true, authority: proxyCa });
