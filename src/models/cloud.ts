@@ -1,7 +1,9 @@
 // Cloud model providers, off by default: chosen only with model.provider openai or anthropic AND model.cloud: true
 // (every prompt, tool result and file content the agent reads then leaves this machine), always with a key given as
-// a secret handle. openai goes through the same OpenAI-compatible provider as local servers. Never throws.
+// a secret handle. openai goes through the same OpenAI-compatible provider as local servers; anthropic is
+// anthropic.ts (the Messages API over fetch). Never throws.
 import { err, ok, type Result, WardenError } from "../errors.js";
+import { createAnthropicProvider } from "./anthropic.js";
 import { createOpenAICompatibleProvider } from "./openai-compatible.js";
 import type { ModelChoice, ModelSettings, SelectDeps } from "./select.js";
 
@@ -50,10 +52,7 @@ export async function cloudChoice(
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
   };
-  if (provider === "anthropic") {
-    return err(new WardenError("CONFIG_INVALID", "model.provider anthropic is not available in this build"));
-  }
-  const made = createOpenAICompatibleProvider(common);
+  const made = provider === "openai" ? createOpenAICompatibleProvider(common) : createAnthropicProvider(common);
   return ok({
     kind: "configured",
     provider: made,

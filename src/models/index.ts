@@ -1,6 +1,7 @@
 // Public API of the models domain: the ModelProvider interface, the OpenAI-compatible provider, local-server probing,
 // the embedded engine (its install, its provider, the model files in <home>/models and `warden model pull`), and
 // start-up selection. The fake for tests lives in ./scripted.fake.ts (ScriptedModelProvider), imported by tests only.
+export { type AnthropicOptions, createAnthropicProvider } from "./anthropic.js";
 export { CATALOG, type CatalogModel, catalogModel, DEFAULT_MODEL } from "./catalog.js";
 export { CLOUD_PROVIDERS, type ModelConfig, modelConfigSchema } from "./config.js";
 export { createEmbeddedProvider, type EmbeddedOptions, type EmbeddedProvider } from "./embedded.js";

@@ -1,14 +1,16 @@
 // One contract suite, run against every ModelProvider available here: the scripted fake, the OpenAI-compatible
-// provider against the fake server, and the embedded engine (real node-llama-cpp) running a scripted tiny GGUF. The
+// provider against the fake server, the Anthropic provider against a fake Messages API, and the embedded engine (real node-llama-cpp) running a scripted tiny GGUF. The
 // engine's grammar makes invalid JSON arguments impossible, and its failures are real ones (a file that does not
 // load, replaced by a good one before the next request), so a backend says which of those it can play.
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { startFakeAnthropic } from "../../test/support/fake-anthropic.js";
 import { startFakeOpenAI } from "../../test/support/fake-openai.js";
 import { writeTinyLlamaGguf } from "../../test/support/gguf.js";
 import { tempDir } from "../../test/support/tmp.js";
 import { WardenError } from "../errors.js";
+import { createAnthropicProvider } from "./anthropic.js";
 import { createEmbeddedProvider } from "./embedded.js";
 import { engineDirs } from "./engine.js";
 import { createOpenAICompatibleProvider } from "./openai-compatible.js";
@@ -99,6 +101,27 @@ const backends: [string, Backend][] = [
           models: ["contract-model"],
         });
         return { provider: createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m" }), close: fake.close };
+      },
+    },
+  ],
+  [
+    "anthropic + fake Messages API",
+    {
+      invalidJson: true,
+      make: async (turns) => {
+        const fake = await startFakeAnthropic({
+          script: turns.map((t) =>
+            t === "fail"
+              ? { status: 529, type: "overloaded_error", message: "Overloaded" }
+              : "call" in t
+                ? { toolUses: [{ name: t.call.name, input: t.call.arguments }] }
+                : { text: t.content },
+          ),
+        });
+        return {
+          provider: createAnthropicProvider({ baseUrl: fake.baseUrl, model: "claude-fake", apiKey: "k" }),
+          close: fake.close,
+        };
       },
     },
   ],

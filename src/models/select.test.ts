@@ -143,5 +143,12 @@ describe("selectModelProvider", () => {
       "openai-compatible:https://api.openai.com/v1#gpt-x",
     );
     expect(on.ok && on.value.detail).toMatch(/CLOUD.*leave this machine/);
+    const anthropic = await selectModelProvider(
+      { provider: "anthropic", model: "claude-x", apiKey: "secret:ANTHROPIC", cloud: true },
+      { resolveSecret: key },
+    );
+    expect(anthropic.ok && anthropic.value.kind !== "none" && anthropic.value.provider.id).toBe(
+      "anthropic:https://api.anthropic.com/v1#claude-x",
+    );
   });
 });
