@@ -1,8 +1,8 @@
 // The daemon's MCP servers: the manager built from `mcp:` in warden.yaml, with the daemon's sandbox for stdio servers,
 // the egress path (the http_request tool's code, decided by the policy as the action {tool: "egress", ...}) for URL
 // servers, the egress proxy for `net: proxy`, and the route `GET /v1/mcp` (`warden mcp list`). Nothing here blocks the
-// daemon being ready: `start: daemon` servers start in the background once the daemon is ready, and the MCP code
-// (the SDK with its JSON Schema validator) is loaded only when warden.yaml configures a server.
+// daemon being ready: the MCP code (the SDK with its JSON Schema validator) is loaded only when warden.yaml configures
+// a server, and then once the daemon is ready, when `start: daemon` servers start too.
 import { tmpdir } from "node:os";
 import type { Tool } from "../agent/index.js";
 import type { AuditSink } from "../audit/index.js";
@@ -49,13 +49,59 @@ const NO_SERVERS: McpTools = {
 };
 
 export async function startMcp(w: McpWiring): Promise<DaemonMcp> {
-  const routes: Route[] = [];
-  const manager = Object.keys(w.config.mcp.servers).length === 0 ? NO_SERVERS : await startManager(w);
-  routes.push({ method: "GET", path: "/v1/mcp", handler: () => ({ body: { servers: manager.status() } }) });
+  const manager = Object.keys(w.config.mcp.servers).length === 0 ? NO_SERVERS : deferred(w);
+  const routes: Route[] = [
+    { method: "GET", path: "/v1/mcp", handler: () => ({ body: { servers: manager.status() } }) },
+  ];
   return { manager, routes };
 }
 
-async function startManager(w: McpWiring): Promise<McpTools> {
+/**
+ * The manager, loaded once the daemon is ready (the SDK builds hundreds of schemas when it loads: ~200 ms here) or
+ * when a task needs it first. Until then it offers no tools and lists the servers as stopped.
+ */
+function deferred(w: McpWiring): McpTools {
+  let loaded: McpManager | undefined;
+  let loading: Promise<McpManager> | undefined;
+  const load = () => {
+    loading ??= startManager(w).then((m) => {
+      loaded = m;
+      return m;
+    });
+    return loading;
+  };
+  (w.afterReady ?? setImmediate)(() => {
+    load().then(
+      (m) => m.startBackground(),
+      (e: unknown) => w.log.error({ err: e }, "MCP servers could not be loaded"),
+    );
+  });
+  return {
+    tools: () => loaded?.tools() ?? [],
+    guard: (action, decision, policy) => (loaded ? loaded.guard(action, decision, policy) : decision),
+    status: () =>
+      loaded?.status() ??
+      Object.entries(w.config.mcp.servers).map(([name, s]) => ({
+        name,
+        kind: s.command ? ("stdio" as const) : ("http" as const),
+        state: s.enabled ? ("stopped" as const) : ("disabled" as const),
+        tools: [],
+        refused: [],
+        crashes: 0,
+      })),
+    prepare: async () => {
+      await (await load()).prepare();
+    },
+    halt: async (reason) => {
+      await loaded?.halt(reason);
+    },
+    stop: async () => {
+      await (await loading?.catch(() => undefined))?.stop();
+    },
+  };
+}
+
+async function startManager(w: McpWiring): Promise<McpManager> {
   const { McpManager } = await import("../mcp/index.js");
   const http = createHttpRequestTool({
     decide: (q) => {
@@ -82,8 +128,6 @@ async function startManager(w: McpWiring): Promise<McpTools> {
     redact: (t) => w.redactor.redact(t),
     log,
   });
-  // After ready: a server starting (bwrap, its runtime) must not take the CPU from the daemon's own start.
-  (w.afterReady ?? setImmediate)(() => manager.startBackground());
   return manager;
 }
 
