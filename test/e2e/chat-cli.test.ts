@@ -79,6 +79,38 @@ describe("warden chat", () => {
     expect(follow.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
   });
 
+  it("answers the agent's question inline and shows the message it sends", async () => {
+    await using dir = await tempDir();
+    await using fake = await startFakeOpenAI({
+      script: (req): FakeReply => {
+        const msgs = messagesOf(req);
+        const tools = msgs.filter((m) => m.role === "tool");
+        if (tools.length === 0)
+          return { toolCalls: [{ name: "ask_owner", arguments: JSON.stringify({ question: "Which branch?" }) }] };
+        if (tools.length === 1) {
+          const answer = JSON.parse(tools[0]?.content ?? "{}").answer;
+          return { toolCalls: [{ name: "send_message", arguments: JSON.stringify({ text: `Deploying ${answer}` }) }] };
+        }
+        return { content: "Sent." };
+      },
+    });
+    const { home, workspace } = await setup(dir.path, fake.baseUrl);
+    writeFileSync(
+      join(home, "policy", "50-ask.yaml"),
+      "rules:\n  - id: ask-owner\n    effect: allow\n    reason: questions to the owner\n    match: { tool: ask_owner }\n",
+    );
+    expect((await runWarden(["start"], home)).code).toBe(0);
+    const chat = await runWarden(["chat", "--workspace", workspace], home, {
+      input: "deploy something\nmain\n",
+      timeoutMs: 60_000,
+    });
+    expect(chat.stderr).toBe("");
+    expect(chat.code).toBe(0);
+    expect(chat.stdout).toContain("question Which branch?");
+    expect(chat.stdout).toContain("message to owner on cli: Deploying main");
+    expect(chat.stdout).toContain("warden: Sent.");
+  });
+
   it("leaves an approval waiting when the input ends, exit 4 with the id", async () => {
     await using dir = await tempDir();
     await using fake = await startFakeOpenAI({
