@@ -6,7 +6,9 @@
 //   hang-init     never answers the handshake
 //   exit-at-start exits with code 7 after writing a line to stderr
 // Tools: echo (read-only), wipe (destructive), rename (no annotations), leak (returns the LEAK env value),
-// crash (the process exits 3 mid-call), sleep (never answers), big (200 KiB of text).
+// crash (the process exits 3 mid-call), sleep (never answers), big (200 KiB of text), fetch (GET an http:// URL
+// through HTTP_PROXY, the way the sandbox offers the egress proxy).
+import { request } from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import * as z from "zod";
@@ -52,7 +54,40 @@ export function buildTestServer(env = {}) {
   server.registerTool("big", { description: "A big answer", annotations: { readOnlyHint: true } }, async () =>
     text("x".repeat(200 * 1024)),
   );
+  server.registerTool(
+    "fetch",
+    {
+      description: "GET a URL through the proxy",
+      inputSchema: { url: z.string() },
+      annotations: { readOnlyHint: true },
+    },
+    async ({ url }) => text(await viaProxy(url)),
+  );
   return server;
+}
+
+/** GET `url` through $HTTP_PROXY (absolute-form request, Basic proxy credentials from the proxy URL). */
+function viaProxy(url) {
+  const proxy = process.env.HTTP_PROXY;
+  if (!proxy) return Promise.resolve("error: no HTTP_PROXY");
+  const p = new URL(proxy);
+  const auth = p.password
+    ? { "proxy-authorization": `Basic ${Buffer.from(`${p.username}:${p.password}`).toString("base64")}` }
+    : {};
+  return new Promise((resolve) => {
+    const req = request(
+      { host: p.hostname, port: p.port, method: "GET", path: url, headers: { ...auth, host: new URL(url).host } },
+      (res) => {
+        let body = "";
+        res.on("data", (c) => {
+          body += c;
+        });
+        res.on("end", () => resolve(`status ${res.statusCode}: ${body}`));
+      },
+    );
+    req.on("error", (e) => resolve(`error: ${e.code ?? e.message}`));
+    req.end();
+  });
 }
 
 async function main(mode) {
