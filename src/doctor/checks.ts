@@ -87,10 +87,24 @@ async function checkSandbox(config: Config | undefined, options: DoctorOptions):
   const bwrapPath = options.bwrapPath ?? config?.sandbox.bwrapPath;
   const runAs =
     options.uid === 0 && config ? { uid: config.sandbox.runAsUid, gid: config.sandbox.runAsGid } : undefined;
-  const probe = await probeSandbox({ ...(bwrapPath ? { bwrapPath } : {}), ...(runAs ? { runAs } : {}) });
+  const podman = config?.sandbox.backend === "podman";
+  const probe = await probeSandbox({
+    ...(bwrapPath ? { bwrapPath } : {}),
+    ...(runAs ? { runAs } : {}),
+    ...(podman && config
+      ? {
+          backend: "podman" as const,
+          podmanPath: config.sandbox.podmanPath,
+          ...(config.sandbox.podmanRuntime ? { podmanRuntime: config.sandbox.podmanRuntime } : {}),
+        }
+      : {}),
+  });
   if (!probe.ok) return { id: "sandbox", status: "fail", detail: probe.error.message, fix: probe.error.details.fix };
   const as = runAs ? ` as uid ${runAs.uid}` : "";
-  return { id: "sandbox", status: "ok", detail: `bubblewrap ${probe.value.version} started a sandbox${as}` };
+  const engine = podman
+    ? `podman ${probe.value.version} started a container`
+    : `bubblewrap ${probe.value.version} started a sandbox`;
+  return { id: "sandbox", status: "ok", detail: `${engine}${as}` };
 }
 
 function checkNode(version: string): CheckResult {

@@ -1,7 +1,7 @@
 // The bubblewrap backend: prepares what every run shares (seccomp bytes, host layout, synthetic /etc), then runs
 // each command through runProcess with the full profile. Fails closed: any missing piece is SANDBOX_UNAVAILABLE
 // with a fix, and no path here ever runs the command outside bwrap.
-import { constants, realpathSync, statfsSync, statSync } from "node:fs";
+import { constants, realpathSync, statSync } from "node:fs";
 import {
   access,
   chmod,
@@ -9,14 +9,12 @@ import {
   copyFile,
   lstat,
   mkdir,
-  mkdtemp,
   open,
   readlink,
   realpath,
   rm,
   writeFile,
 } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { err, ok, type Result, WardenError } from "../errors.js";
@@ -26,6 +24,7 @@ import { bwrapVersion, userNamespaceFix } from "./host.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { bwrapArgs, innerCommand, LIMITS_HELPER_IN_SANDBOX, type RootEntry, sandboxEnv } from "./profile.js";
 import { limitsHit, type Running, runIo, runProcess, type SpawnPlan } from "./runner.js";
+import { makeRuntimeDir } from "./runtime-dir.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
@@ -97,25 +96,6 @@ async function exists(p: string, mode = constants.F_OK): Promise<boolean> {
   }
 }
 
-const TMPFS_MAGIC = 0x01021994;
-
-/**
- * Where the private runtime folder goes: /dev/shm when it is a shared tmpfs (mode 1777, like /tmp), else the OS temp
- * folder. Building and removing the ~30 small files of the synthetic /etc on a disk-backed /tmp cost 10-80 ms per
- * Sandbox (per CLI call) on the project machine, about 1.5 ms on tmpfs. Same protection either way: mkdtemp's
- * unpredictable name in a sticky folder, owned by this process.
- */
-export function runtimeParent(): string {
-  try {
-    const st = statSync("/dev/shm");
-    if (st.isDirectory() && (st.mode & 0o7777) === 0o1777 && statfsSync("/dev/shm").type === TMPFS_MAGIC)
-      return "/dev/shm";
-  } catch {
-    // no /dev/shm here: the OS temp folder
-  }
-  return tmpdir();
-}
-
 // ELF e_machine values of the architectures the seccomp filter supports.
 const ELF_MACHINE: Partial<Record<string, number>> = { x64: 62, arm64: 183 };
 
@@ -178,8 +158,7 @@ export class BwrapSandbox implements Sandbox {
     const gid = this.#o.gid ?? process.getgid?.() ?? 0;
     const identity = uid === 0 ? (this.#o.runAs ?? { uid: 65534, gid: 65534 }) : undefined;
     // Private, unpredictable folder; readable by the sandbox uid (bwrap runs as that uid and must bind these files).
-    const runtimeDir = await mkdtemp(join(this.#o.runtimeParent ?? runtimeParent(), "warden-sandbox-"));
-    await chmod(runtimeDir, 0o755);
+    const runtimeDir = await makeRuntimeDir("warden-sandbox", this.#o.runtimeParent);
     const etcBinds = buildEtc(join(runtimeDir, "etc"), identity ?? { uid, gid });
     // The probe's workspace belongs to the sandbox user alone (writable by it, by nobody else).
     await mkdir(join(runtimeDir, "probe"), { mode: 0o700 });

@@ -50,9 +50,15 @@ export const sandboxConfigSchema = z
     backend: z
       .enum(["bwrap", "docker", "podman", "none"])
       .default("bwrap")
-      .describe("bwrap (default), docker/podman (not implemented yet), none (no sandbox: needs allowUnsandboxed)."),
+      .describe("bwrap (default), podman, docker (not implemented yet), none (no sandbox: needs allowUnsandboxed)."),
     allowUnsandboxed: z.boolean().default(false).describe("Must be true for backend none; doctor flags it in red."),
     bwrapPath: z.string().min(1).default("/usr/bin/bwrap"),
+    podmanPath: z.string().min(1).default("/usr/bin/podman").describe("The podman binary (backend podman)."),
+    podmanRuntime: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]+$/)
+      .optional()
+      .describe("OCI runtime for podman --runtime, e.g. runc on hosts with hybrid cgroups (crun refuses them)."),
     runAsUid: z
       .number()
       .int()

@@ -13,11 +13,23 @@ describe("createSandbox", () => {
     expect(r.ok && r.value.backend).toBe("bwrap");
   });
 
-  it("never switches backend quietly: docker and podman are refused", () => {
-    for (const backend of ["docker", "podman"] as const) {
-      const r = createSandbox({ ...base, backend }, { forbiddenPaths: [] });
-      expect(!r.ok && r.error.code).toBe("SANDBOX_UNAVAILABLE");
-    }
+  it("never switches backend quietly: docker is refused", () => {
+    const r = createSandbox({ ...base, backend: "docker" }, { forbiddenPaths: [] });
+    expect(!r.ok && r.error.code).toBe("SANDBOX_UNAVAILABLE");
+  });
+
+  it("builds the podman backend when configured; a missing engine fails closed at the first run", async () => {
+    await using dir = await tempDir();
+    const r = createSandbox(
+      { ...base, backend: "podman", podmanPath: `${dir.path}/no-podman` },
+      { forbiddenPaths: [] },
+    );
+    expect(r.ok && r.value.backend).toBe("podman");
+    if (!r.ok) return;
+    const run = await r.value.run({ argv: ["true"], workspace: dir.path });
+    expect(!run.ok && run.error.code).toBe("SANDBOX_UNAVAILABLE");
+    expect(!run.ok && run.error.details.fix).toContain("podman");
+    await r.value.close?.();
   });
 
   it("refuses none unless allowUnsandboxed is set", () => {

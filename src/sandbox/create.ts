@@ -4,6 +4,7 @@ import { err, ok, type Result, WardenError } from "../errors.js";
 import { BwrapSandbox } from "./bwrap.js";
 import { DEFAULT_PROFILE, profileLimits, resolveProfile, type SandboxConfig } from "./config.js";
 import { NoneSandbox } from "./none.js";
+import { PodmanSandbox } from "./podman.js";
 import type { Sandbox } from "./types.js";
 
 export interface SandboxDeps {
@@ -44,6 +45,17 @@ export function createSandbox(config: SandboxConfig, deps: SandboxDeps): Result<
           defaultLimits,
           forbiddenPaths: deps.forbiddenPaths,
           runAs: { uid: config.runAsUid, gid: config.runAsGid },
+        }),
+      );
+    case "podman":
+      return ok(
+        new PodmanSandbox({
+          enginePath: config.podmanPath,
+          ...(config.podmanRuntime ? { ociRuntime: config.podmanRuntime } : {}),
+          runAs: { uid: config.runAsUid, gid: config.runAsGid },
+          forbiddenPaths: deps.forbiddenPaths,
+          defaultLimits,
+          ...(deps.runtimeParent ? { runtimeParent: deps.runtimeParent } : {}),
         }),
       );
     default:

@@ -1,12 +1,19 @@
 // probeSandbox: proves that a real bubblewrap sandbox with Warden's full profile (every namespace, seccomp,
-// rlimits) starts on this host, or says in one line how to fix it. Used by `warden doctor`. It never reports
-// success without having run `true` inside the sandbox, and never runs anything outside one.
+// rlimits), or with backend podman a real container with the same profile, starts on this host, or says in one line
+// how to fix it. Used by `warden doctor`. It never reports success without having run `true` inside the sandbox, and
+// never runs anything outside one.
 import { err, ok, type Result, type WardenError } from "../errors.js";
 import { BwrapSandbox } from "./bwrap.js";
 import { DEFAULT_PROFILE, profileLimits } from "./config.js";
 import { bwrapVersion } from "./host.js";
+import { PodmanSandbox } from "./podman.js";
 
 export interface ProbeOptions {
+  /** Which backend to prove; default bwrap. */
+  backend?: "bwrap" | "podman";
+  /** For podman: the binary (default /usr/bin/podman) and the OCI runtime (sandbox.podmanRuntime). */
+  podmanPath?: string;
+  podmanRuntime?: string;
   /** The bubblewrap binary; default `/usr/bin/bwrap`. PATH is never searched (no ambient lookup). */
   bwrapPath?: string;
   /** Host uid/gid used when this process is root (default 65534:65534), as real runs do. */
@@ -14,13 +21,27 @@ export interface ProbeOptions {
 }
 
 export interface ProbeValue {
-  backend: "bwrap";
+  backend: "bwrap" | "podman";
   version: string;
 }
 
 export const DEFAULT_BWRAP = "/usr/bin/bwrap";
 
 export async function probeSandbox(opts: ProbeOptions = {}): Promise<Result<ProbeValue, WardenError>> {
+  if (opts.backend === "podman") {
+    const podman = new PodmanSandbox({
+      defaultLimits: { ...profileLimits(DEFAULT_PROFILE), timeoutMs: 60_000 },
+      ...(opts.podmanPath ? { enginePath: opts.podmanPath } : {}),
+      ...(opts.podmanRuntime ? { ociRuntime: opts.podmanRuntime } : {}),
+      ...(opts.runAs ? { runAs: opts.runAs } : {}),
+    });
+    try {
+      const r = await podman.probe();
+      return r.ok ? ok({ backend: "podman", version: r.value.version }) : err(r.error);
+    } finally {
+      await podman.close();
+    }
+  }
   const bwrapPath = opts.bwrapPath ?? DEFAULT_BWRAP;
   const version = await bwrapVersion(bwrapPath);
   if (!version.ok) return version;

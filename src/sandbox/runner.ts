@@ -15,9 +15,10 @@ export interface SpawnPlan {
   gid?: number;
   /**
    * Helper descriptors from fd 3 up: bytes are written into a pipe then closed; "status" is read as bwrap JSON status
-   * lines; a path is opened read-only for this run and handed over as is (no pipe to create and fill).
+   * lines; a path is opened read-only for this run and handed over as is (no pipe to create and fill); onData
+   * receives what the child writes into a pipe.
    */
-  fds?: readonly (Buffer | "status" | { path: string })[];
+  fds?: readonly (Buffer | "status" | { path: string } | { onData(chunk: Buffer): void })[];
 }
 
 export interface RunIo {
@@ -111,7 +112,12 @@ export function leakableFds(): number[] {
   return out;
 }
 
-export function runProcess(plan: SpawnPlan, io: RunIo): Running {
+/**
+ * `killer`, when given, replaces the default kill (SIGKILL to the process group and the sandbox's pid 1) on timeout,
+ * abort and killAll, and gets that default to fall back on: a container engine stops its container by name first,
+ * since killing its client alone leaves the container running.
+ */
+export function runProcess(plan: SpawnPlan, io: RunIo, killer?: (killGroup: () => void) => void): Running {
   const started = performance.now();
   const fds = plan.fds ?? [];
   // Opened close-on-exec (Node's default): only the child's dup at its own number survives the exec.
@@ -166,7 +172,7 @@ export function runProcess(plan: SpawnPlan, io: RunIo): Running {
   let spawnError: NodeJS.ErrnoException | undefined;
   let innerPid: number | undefined;
 
-  const kill = () => {
+  const killGroup = () => {
     if (child.pid !== undefined) {
       try {
         process.kill(-child.pid, "SIGKILL");
@@ -182,6 +188,7 @@ export function runProcess(plan: SpawnPlan, io: RunIo): Running {
       }
     }
   };
+  const kill = () => (killer ? killer(killGroup) : killGroup());
 
   const take = (sink: Buffer[], emit: ((c: Uint8Array) => void) | undefined) => (chunk: Buffer) => {
     if (truncated) return; // keep draining so the command never blocks on a full pipe; the bytes are dropped
@@ -202,7 +209,9 @@ export function runProcess(plan: SpawnPlan, io: RunIo): Running {
     const stream = child.stdio[i + 3] as (Readable & Writable) | null;
     if (!stream || opened[i] !== undefined) return;
     stream.on("error", () => {}); // the reader may close early (bwrap exits on a bad profile); the exit says why
-    if (fd === "status") {
+    if (typeof fd === "object" && "onData" in fd) {
+      stream.on("data", (d: Buffer) => fd.onData(d));
+    } else if (fd === "status") {
       let buf = "";
       stream.on("data", (d: Buffer) => {
         buf += d.toString();

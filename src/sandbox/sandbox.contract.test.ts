@@ -1,4 +1,5 @@
-// One contract suite, run against every Sandbox implementation available here: the fake, bwrap and none.
+// One contract suite, run against every Sandbox implementation available here: the fake, bwrap, none, and podman
+// when the host has a podman that can start a container (otherwise skipped, with the reason printed).
 import { chmod, chown } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -7,15 +8,38 @@ import { tempDir } from "../../test/support/tmp.js";
 import { BwrapSandbox } from "./bwrap.js";
 import { DEFAULT_PROFILE, profileLimits } from "./config.js";
 import { NoneSandbox } from "./none.js";
+import { PodmanSandbox } from "./podman.js";
 import { FakeSandbox } from "./sandbox.fake.js";
 import type { Limits, Sandbox } from "./types.js";
 
 const limits: Limits = { ...profileLimits(DEFAULT_PROFILE), timeoutMs: 20_000 };
 
+/**
+ * The podman setup that starts a container here: podman's default OCI runtime, else runc (crun refuses hosts with
+ * hybrid cgroups). Undefined, with the reason printed, when podman is absent or no runtime works.
+ */
+async function usablePodman(): Promise<{ ociRuntime?: string } | undefined> {
+  const reasons: string[] = [];
+  for (const ociRuntime of [undefined, "runc"]) {
+    const sb = new PodmanSandbox({ defaultLimits: limits, ...(ociRuntime ? { ociRuntime } : {}) });
+    try {
+      const r = await sb.probe();
+      if (r.ok) return ociRuntime ? { ociRuntime } : {};
+      reasons.push(`${ociRuntime ?? "default runtime"}: ${r.error.message}`);
+    } finally {
+      await sb.close();
+    }
+  }
+  console.log(`podman contract suite skipped: ${reasons.join("; ")}`);
+  return undefined;
+}
+const podman = await usablePodman();
+
 const backends: [string, () => Sandbox & { close?(): Promise<void> }][] = [
   ["fake", () => new FakeSandbox(limits)],
   ["bwrap", () => new BwrapSandbox({ defaultLimits: limits })],
   ["none", () => new NoneSandbox({ defaultLimits: limits })],
+  ...(podman ? [["podman", () => new PodmanSandbox({ defaultLimits: limits, ...podman })] as [string, () => Sandbox]] : []),
 ];
 
 describe.each(backends)("Sandbox contract: %s", (_name, make) => {

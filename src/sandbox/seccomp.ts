@@ -155,3 +155,50 @@ export function buildSeccompFilter(arch: SeccompArch): Buffer {
   p.push({ label: "enosys" }, stmt(RET_K, RET_ERRNO | ENOSYS));
   return assemble(p);
 }
+
+/** One rule of an OCI runtime seccomp profile (the JSON `podman --security-opt seccomp=FILE` reads). */
+interface OciSyscallRule {
+  names: string[];
+  action: "SCMP_ACT_ERRNO";
+  errnoRet: number;
+  args?: { index: number; value: number; valueTwo: number; op: "SCMP_CMP_EQ" | "SCMP_CMP_MASKED_EQ" }[];
+}
+
+/**
+ * The same filter as buildSeccompFilter, as an OCI seccomp profile for container engines (podman), which compile it
+ * with libseccomp. Same lists, same errnos; argument rules are spelled as libseccomp comparisons (a masked compare
+ * per CLONE_NEW* flag, since libseccomp has no "any bit set" test). Calls of a foreign ABI (i386, x32) hit
+ * libseccomp's bad-architecture action, which kills, as the BPF program does.
+ */
+export function ociSeccompProfile(arch: SeccompArch): Record<string, unknown> {
+  const present = (names: readonly string[]) => names.filter((n) => SYSCALLS[arch][n] !== undefined);
+  const masked = (index: number, mask: number, value: number) =>
+    ({ index, value: mask, valueTwo: value, op: "SCMP_CMP_MASKED_EQ" }) as const;
+  const rules: OciSyscallRule[] = [
+    { names: present(BLOCKED_SYSCALLS), action: "SCMP_ACT_ERRNO", errnoRet: EPERM },
+    { names: [...ENOSYS_SYSCALLS], action: "SCMP_ACT_ERRNO", errnoRet: ENOSYS },
+    {
+      names: ["socket"],
+      action: "SCMP_ACT_ERRNO",
+      errnoRet: EPERM,
+      args: [{ index: 0, value: AF_PACKET, valueTwo: 0, op: "SCMP_CMP_EQ" }],
+    },
+    { names: ["socket"], action: "SCMP_ACT_ERRNO", errnoRet: EPERM, args: [masked(1, SOCK_TYPE_MASK, SOCK_RAW)] },
+    ...[TIOCSTI, TIOCLINUX].map(
+      (req): OciSyscallRule => ({
+        names: ["ioctl"],
+        action: "SCMP_ACT_ERRNO",
+        errnoRet: EPERM,
+        args: [masked(1, 0xffffffff, req)],
+      }),
+    ),
+  ];
+  for (let bit = 1; bit <= 0x80000000; bit *= 2)
+    if ((CLONE_NEW_MASK & bit) !== 0)
+      rules.push({ names: ["clone"], action: "SCMP_ACT_ERRNO", errnoRet: EPERM, args: [masked(0, bit, bit)] });
+  return {
+    defaultAction: "SCMP_ACT_ALLOW",
+    architectures: [arch === "x86_64" ? "SCMP_ARCH_X86_64" : "SCMP_ARCH_AARCH64"],
+    syscalls: rules,
+  };
+}
