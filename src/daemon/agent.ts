@@ -144,7 +144,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
             http: { tool: daemonHttpTool(w), decide: (a) => w.policy.decide(a) },
           }),
           decide: (a, c) => w.policy.decide(a, c),
-          gate: schedules.gate(w.approvals),
+          gate: schedules.gate(w.approvals, (t) => tasks.get(t)?.parent ?? null),
           audit: w.audit,
           journal: w.executions,
           redactor: w.redactor,

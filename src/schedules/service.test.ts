@@ -7,9 +7,11 @@ import { tempDir } from "../../test/support/tmp.js";
 import { harness } from "../agent/harness.fake.js";
 import { call, ScriptedModel } from "../agent/model.fake.js";
 import { TaskRunner } from "../agent/runner.js";
-import { Approvals } from "../approvals/index.js";
+import { ScriptedApprovalGate } from "../approvals/gate.fake.js";
+import { Approvals, type RequestInput } from "../approvals/index.js";
 import { err, WardenError } from "../errors.js";
 import { ScheduleService } from "./service.js";
+import { UnattendedTasks } from "./unattended.js";
 
 describe("ScheduleService", () => {
   it("runs a schedule unattended: asks expire to deny quickly and the owner is told", async () => {
@@ -98,5 +100,36 @@ describe("ScheduleService", () => {
       text: expect.stringContaining("the workspace is gone"),
     });
     approvals.close();
+  });
+});
+
+describe("UnattendedTasks", () => {
+  it("applies a run's short expiry to its sub-agents' requests too, and to nobody else's", () => {
+    const seen: { task: string; expiresInMs: number | undefined }[] = [];
+    class Recording extends ScriptedApprovalGate {
+      override request(input: RequestInput) {
+        seen.push({ task: input.task, expiresInMs: input.expiresInMs });
+        return super.request(input);
+      }
+    }
+    const recording = new Recording();
+    const runs = new UnattendedTasks();
+    runs.add("t_run", { schedule: "nightly", expiryMs: 5000 });
+    const parents: Record<string, string | null> = { t_child: "t_run", t_grandchild: "t_child", t_other: null };
+    const asked: string[] = [];
+    const gate = runs.gate(
+      recording,
+      (a) => asked.push(a.task),
+      (t) => parents[t] ?? null,
+    );
+    const decision = { effect: "ask" as const, rule: "r", reason: "why" };
+    for (const task of ["t_run", "t_grandchild", "t_other"])
+      gate.request({ task, action: { tool: "exec", argv: ["false"] }, decision });
+    expect(seen).toEqual([
+      { task: "t_run", expiresInMs: 5000 },
+      { task: "t_grandchild", expiresInMs: 5000 },
+      { task: "t_other", expiresInMs: undefined },
+    ]);
+    expect(asked).toEqual(["t_run", "t_grandchild"]);
   });
 });

@@ -65,9 +65,12 @@ export class ScheduleService {
     return this.runner !== undefined;
   }
 
-  /** The approval gate for the agent: scheduled runs' requests expire quickly and the owner hears of them. */
-  gate(gate: ApprovalGate): ApprovalGate {
-    return this.unattended.gate(gate, (a, run) => this.asked(a, run));
+  /**
+   * The approval gate for the agent: the requests of scheduled runs (and of their sub-agents: `parentOf` names a
+   * task's parent) expire quickly and the owner hears of them.
+   */
+  gate(gate: ApprovalGate, parentOf?: (task: string) => string | null): ApprovalGate {
+    return this.unattended.gate(gate, (a, run) => this.asked(a, run), parentOf);
   }
 
   /** Start keeping time (catch-up of missed runs first). Without a runner (no model) schedules are kept, never run. */

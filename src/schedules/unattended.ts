@@ -1,6 +1,6 @@
-// "Nobody watching": the approval gate seen by scheduled runs. A request made by a task started by a schedule gets
-// the schedule's short expiry (it is denied as expired when nobody answers in time), and the owner is told at once.
-// Every other request passes through unchanged. Never answers a request itself.
+// "Nobody watching": the approval gate seen by scheduled runs. A request made by a task started by a schedule (or by
+// a sub-agent of one) gets the schedule's short expiry (it is denied as expired when nobody answers in time), and the
+// owner is told at once. Every other request passes through unchanged. Never answers a request itself.
 import type { Approval, ApprovalGate } from "../approvals/index.js";
 
 export interface UnattendedRun {
@@ -19,15 +19,29 @@ export class UnattendedTasks {
     this.runs.delete(task);
   }
 
-  get(task: string): UnattendedRun | undefined {
-    return this.runs.get(task);
+  /** The run `task` belongs to: its own, or its parent's (sub-agents), up to a few levels. */
+  get(task: string, parentOf?: (task: string) => string | null): UnattendedRun | undefined {
+    let at: string | null = task;
+    for (let depth = 0; at !== null && depth < 16; depth++) {
+      const run = this.runs.get(at);
+      if (run) return run;
+      at = parentOf ? parentOf(at) : null;
+    }
+    return undefined;
   }
 
-  /** `gate` with the short expiry applied to the requests of unattended tasks; `asked` is told of each such request. */
-  gate(gate: ApprovalGate, asked: (approval: Approval, run: UnattendedRun) => void): ApprovalGate {
+  /**
+   * `gate` with the short expiry applied to the requests of unattended tasks and their sub-agents (`parentOf` names a
+   * task's parent); `asked` is told of each such request.
+   */
+  gate(
+    gate: ApprovalGate,
+    asked: (approval: Approval, run: UnattendedRun) => void,
+    parentOf?: (task: string) => string | null,
+  ): ApprovalGate {
     return {
       request: (input) => {
-        const run = this.runs.get(input.task);
+        const run = this.get(input.task, parentOf);
         if (!run) return gate.request(input);
         const approval = gate.request({ ...input, expiresInMs: run.expiryMs });
         asked(approval, run);
