@@ -165,10 +165,9 @@ describe("embedded provider (real engine, tiny GGUF)", () => {
     });
     const running = p.chat(ask("go on and on", { maxTokens: 4000 }), () => started());
     await streaming;
-    const t = performance.now();
     await p.close();
-    expect(performance.now() - t).toBeLessThan(5000);
-    expect((await running).ok).toBe(false);
+    // aborted, not run to its 4000 tokens
+    expect(await running).toMatchObject({ ok: false, error: { code: "INTERRUPTED" } });
     expect(await p.chat(ask("hi"))).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
   });
 });

@@ -10,6 +10,7 @@ import type { ModelConfig } from "./config.js";
 import { createEmbeddedProvider } from "./embedded.js";
 import { engineDirs as defaultEngineDirs, engineMissingError, findEngine } from "./engine.js";
 import { modelsDirOf, resolveModelPath } from "./files.js";
+import { isListening } from "./listening.js";
 import { createOpenAICompatibleProvider, type OpenAICompatibleOptions } from "./openai-compatible.js";
 import {
   DEFAULT_LOCAL_SERVERS,
@@ -112,9 +113,24 @@ export async function selectModelProvider(
   }
   if (!deps.autoDetect) return ok({ kind: "none", detail: "no model configured: the agent is off" });
 
-  const probe = await probeLocalServers(deps.candidates ?? DEFAULT_LOCAL_SERVERS, deps.fetch, {
-    ...(deps.probeTimeoutMs !== undefined ? { timeoutMs: deps.probeTimeoutMs } : {}),
-  });
+  const candidates = deps.candidates ?? DEFAULT_LOCAL_SERVERS;
+  // a port nobody listens on needs no HTTP request (an injected fetch is a test's server: asked as it is)
+  const open = deps.fetch
+    ? candidates.map(() => true)
+    : await Promise.all(candidates.map((c) => isListening(c.baseUrl, deps.probeTimeoutMs ?? 800)));
+  const probe = await probeLocalServers(
+    candidates.filter((_, i) => open[i]),
+    deps.fetch,
+    deps.probeTimeoutMs !== undefined ? { timeoutMs: deps.probeTimeoutMs } : {},
+  );
+  probe.attempts = candidates.map(
+    (c) =>
+      probe.attempts.find((a) => a.baseUrl === c.baseUrl) ?? {
+        ...c,
+        ok: false,
+        error: new WardenError("MODEL_FAILED", `nothing listens at ${c.baseUrl}`),
+      },
+  );
   const found = probe.found;
   const model = found && (settings.model && found.models.includes(settings.model) ? settings.model : found.models[0]);
   if (!found || model === undefined) {
