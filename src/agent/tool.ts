@@ -8,7 +8,7 @@ import type { Action, Budget, Decision, Taint } from "../policy/index.js";
 /** The tool-specific part of an Action; the loop adds task, agent, principal, taint, workspace and budget. */
 export type ProposedAction = Pick<
   Action,
-  "tool" | "argv" | "cwd" | "path" | "url" | "method" | "args" | "channel" | "to" | "grants"
+  "tool" | "argv" | "cwd" | "path" | "url" | "method" | "args" | "channel" | "to" | "grants" | "secrets"
 >;
 
 export interface ToolContext {

@@ -13,6 +13,7 @@ import { FakeSandbox } from "../sandbox/sandbox.fake.js";
 import { mcpConfigSchema, mcpServerSchema } from "./config.js";
 import { McpConnection } from "./connection.js";
 import { type LogLine, memoryLog } from "./harness.fake.js";
+import { agentTool } from "./tools.js";
 
 const TOKEN = "mcp-http-token-0a9b8c7d6e";
 let server: Server;
@@ -79,6 +80,12 @@ describe("MCP over streamable HTTP through egress", () => {
     const ready = await connection.ensure();
     if (!ready.ok) throw new Error(ready.reason);
     const echo = connection.tools.find((t) => t.name === "mcp.remote.echo")!;
+    // The Action names the secret its requests carry, so an allow rule has to list it.
+    expect(agentTool(connection, echo).action({ text: "x" }, "/ws")).toEqual({
+      tool: "mcp.remote.echo",
+      args: { text: "x" },
+      secrets: ["MCP_TOKEN"],
+    });
     const out = await connection.call(echo, { text: "over http" }, new AbortController().signal);
     expect(out).toMatchObject({ ok: true, untrusted: true, value: { text: "echo: over http" } });
     expect(

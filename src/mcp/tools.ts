@@ -1,19 +1,19 @@
 // A listed MCP tool as an agent Tool: the server's JSON Schema goes to the model, the zod validator built from it
 // checks the arguments before policy sees them, the Action is {tool: "mcp.<server>.<tool>", args, secrets} and the
-// result is untrusted. The Action names the secrets the server was started with: an allow rule must list them, as
-// for any action that uses a secret.
-import type { ProposedAction, Tool } from "../agent/index.js";
+// result is untrusted. The Action names the secrets the server uses (its env handles, or the handles in its request
+// headers): an allow rule must list them, as for any action that uses a secret.
+import type { Tool } from "../agent/index.js";
 import { isStdio } from "./config.js";
 import type { McpConnection } from "./connection.js";
 import type { ListedTool } from "./listing.js";
 
+const HANDLE = /secret:([A-Z][A-Z0-9_]{0,63})(?![A-Z0-9_])/g;
+
 export function agentTool(connection: McpConnection, listed: ListedTool): Tool<unknown> {
   const c = connection.config;
-  const secrets = isStdio(c)
-    ? Object.values(c.env ?? {})
-        .filter((v) => v.startsWith("secret:"))
-        .map((v) => v.slice("secret:".length))
-    : [];
+  // Handles in a stdio server's env, or in an HTTP server's headers (injected on every request of every call).
+  const values = isStdio(c) ? Object.values(c.env ?? {}) : Object.values(c.headers ?? {});
+  const secrets = values.flatMap((v) => [...v.matchAll(HANDLE)].map((m) => m[1] as string));
   const description = c.description ? `${listed.description} (${c.description})` : listed.description;
   return {
     name: listed.name,
@@ -22,13 +22,11 @@ export function agentTool(connection: McpConnection, listed: ListedTool): Tool<u
     parameters: listed.parameters,
     // A server's tool can do anything the server can: always journaled.
     sideEffect: true,
-    action: (args) =>
-      // `secrets` is an Action field the ProposedAction type does not list yet; the loop passes it through.
-      ({
-        tool: listed.name,
-        args: args as Record<string, unknown>,
-        ...(secrets.length > 0 ? { secrets: [...new Set(secrets)].sort() } : {}),
-      }) as ProposedAction,
+    action: (args) => ({
+      tool: listed.name,
+      args: args as Record<string, unknown>,
+      ...(secrets.length > 0 ? { secrets: [...new Set(secrets)].sort() } : {}),
+    }),
     run: (args, ctx) => connection.call(listed, args as Record<string, unknown>, ctx.signal),
   };
 }
