@@ -304,8 +304,9 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       path: "/v1/halt",
       // The kill switch: every task cancelled, every sandbox killed, every pending approval cancelled.
       handler: async () => {
+        // MCP servers first: stopped by us, not crashed under the sandbox kill, so no backoff at their next use.
+        await mcp.manager.halt("halted by the owner");
         await runner?.halt("halted by the owner");
-        await mcp.manager.halt("halted by the owner"); // stopped, not crashed: no backoff at the next use
         await sandbox.killAll();
         for (const a of w.approvals.list({ state: "pending" })) w.approvals.cancel(a.id, "owner", "halted");
         await w.audit.append({ type: "halt", actor: "owner", data: {} });
