@@ -69,7 +69,6 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   w.onClose(() => sandbox.close?.());
   // MCP servers: stdio ones in this sandbox, URL ones through egress; their tools join each task as it starts.
   const mcp = await startMcp({ ...w, sandbox });
-  w.onClose(() => mcp.manager.stop());
 
   // As root, tools run as an unprivileged uid that must reach <home>/workspaces/<task>: the home and the workspaces
   // folder become traversable (0711: enter by exact name, never list); every file in them stays owner-only.
@@ -155,6 +154,9 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     : undefined;
   // Stopping is not halting: tasks waiting on a person are suspended and wait again after the next start.
   if (runner) w.onClose(() => runner.shutdown("daemon stopping"));
+  // Registered after the runner, so it runs before it (teardown is in reverse): servers are stopped, not killed
+  // under the runner's sandbox kill.
+  w.onClose(() => mcp.manager.stop());
   /** Run a queued task, its events on the bus (`task.<type>`, then `task.ended`). Never rejects. */
   const submit = (
     r: TaskRunner,
