@@ -13,9 +13,10 @@ export {
 export { type ClosableSandbox, createSandbox, type SandboxDeps } from "./create.js";
 export { EXIT_TIMEOUT, type SandboxExecRequest, sandboxExec } from "./exec.js";
 export { NoneSandbox } from "./none.js";
+export { type PodmanOptions, PodmanSandbox } from "./podman.js";
 export { DEFAULT_BWRAP, type ProbeOptions, type ProbeValue, probeSandbox } from "./probe.js";
 export { SENSITIVE_WORKSPACE_PATHS } from "./profile.js";
-export { BLOCKED_SYSCALLS, buildSeccompFilter, ENOSYS_SYSCALLS } from "./seccomp.js";
+export { BLOCKED_SYSCALLS, buildSeccompFilter, ENOSYS_SYSCALLS, ociSeccompProfile } from "./seccomp.js";
 export type {
   CommandSpec,
   LimitHit,

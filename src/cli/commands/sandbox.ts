@@ -22,14 +22,17 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
     .argument("<command...>", "the command and its arguments (put -- before them)")
     .passThroughOptions()
     .action(async (argv: string[], opts: ExecOpts) => {
-      const { WardenError } = await import("../../errors.js");
+      // Fetched together: each import is a file read and parse, and one after the other they add up on a cold start.
+      const [{ WardenError }, { homePaths }, { loadConfigFile }, { createSandbox, sandboxExec }] = await Promise.all([
+        import("../../errors.js"),
+        import("../../home/index.js"),
+        import("../../config/index.js"),
+        import("../../sandbox/index.js"),
+      ]);
       if (opts.net !== "none" && opts.net !== "proxy") throw new WardenError("USAGE", "--net must be none or proxy");
       const timeoutSec = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeoutSec !== undefined && !(timeoutSec > 0))
         throw new WardenError("USAGE", "--timeout must be a positive number of seconds");
-      const { homePaths } = await import("../../home/index.js");
-      const { loadConfigFile } = await import("../../config/index.js");
-      const { createSandbox, sandboxExec } = await import("../../sandbox/index.js");
       const paths = homePaths(ctx.homeRoot);
       const config = loadConfigFile(paths.config);
       // --net proxy goes through the running daemon's egress proxy, which decides every connection by policy.
