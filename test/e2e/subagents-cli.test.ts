@@ -105,4 +105,28 @@ describe("ask_owner, spawn_agent and send_message through the daemon", () => {
     // The sub-agent's second turn saw its message delivered on the owner's channel.
     expect(JSON.stringify(fake.chatBodies()[2])).toMatch(/\\"sent\\":\\"m_/);
   });
+
+  it("a sub-agent's question reaches warden ask, and its answer flows back up the tree", async () => {
+    await using dir = await tempDir();
+    await using fake = await startFakeOpenAI({
+      script: [
+        call("spawn_agent", { task: "find out the deadline" }),
+        call("ask_owner", { question: "When is the deadline?" }),
+        { content: "Friday" },
+        { content: "The deadline is Friday." },
+      ],
+    });
+    const home = await setup(dir.path, fake.baseUrl);
+    expect((await runWarden(["start"], home)).code).toBe(0);
+    const ask = await runWarden(["ask", "plan the week", "--json"], home, { timeoutMs: 60_000 });
+    expect(ask.code).toBe(4);
+    const waiting = JSON.parse(ask.stdout);
+    expect(waiting).toMatchObject({ state: "waiting_approval", text: "When is the deadline?" });
+    expect(waiting.asker).not.toBe(waiting.task);
+    expect((await show(home, waiting.asker)).parent).toBe(waiting.task);
+
+    expect((await runWarden(["answer", waiting.question, "Friday"], home)).code).toBe(0);
+    await expect.poll(async () => (await show(home, waiting.task)).state, { timeout: 20_000 }).toBe("done");
+    expect((await show(home, waiting.task)).result).toBe("The deadline is Friday.");
+  });
 });
