@@ -86,7 +86,7 @@ export function registerTasks(program: Command, ctx: CliContext): void {
     });
   tasks
     .command("show")
-    .description("one task with its (redacted) transcript")
+    .description("one task: its parent, sub-agents, questions to you and (redacted) transcript")
     .argument("<id>")
     .option("--json", "print as JSON")
     .action(async (id: string, opts: { json?: boolean }) => {
