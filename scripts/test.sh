@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+node bin/warden.js model engine install --dir engine # the optional embedded engine for its tests (a no-op when present)
 npm run --silent check
 results=$(mktemp /tmp/warden-test-results.XXXXXX.json)
 status=0

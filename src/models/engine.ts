@@ -124,7 +124,9 @@ export interface InstallOptions {
  * then the one CPU build for this platform. Scripts are not run (node-llama-cpp's postinstall would try to download
  * or compile llama.cpp; the prebuilt binary needs neither). Only the npm registry is contacted.
  */
-export async function installEngine(options: InstallOptions): Promise<Result<EngineLocation, WardenError>> {
+export async function installEngine(
+  options: InstallOptions,
+): Promise<Result<EngineLocation & { ranNpm: boolean }, WardenError>> {
   const source = options.source ?? bundledEngineDir();
   if (!source || !existsSync(join(source, "package-lock.json"))) {
     return err(new WardenError("INTERNAL", "Warden's engine/ package files are missing from this installation"));
@@ -139,7 +141,8 @@ export async function installEngine(options: InstallOptions): Promise<Result<Eng
   }
   const present = findEngine([options.dir]);
   const binaryDir = join(options.dir, "node_modules", binary.slice(0, binary.lastIndexOf("@")));
-  if (present && existsSync(join(binaryDir, "package.json")) && !options.force) return ok(present);
+  if (present && existsSync(join(binaryDir, "package.json")) && !options.force)
+    return ok({ ...present, ranNpm: false });
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   if (source !== options.dir) {
     for (const f of ["package.json", "package-lock.json"]) copyFileSync(join(source, f), join(options.dir, f));
@@ -154,7 +157,9 @@ export async function installEngine(options: InstallOptions): Promise<Result<Eng
     if (!run.ok) return run;
   }
   const found = findEngine([options.dir]);
-  return found ? ok(found) : err(new WardenError("MODEL_FAILED", `npm finished but ${options.dir} holds no engine`));
+  return found
+    ? ok({ ...found, ranNpm: true })
+    : err(new WardenError("MODEL_FAILED", `npm finished but ${options.dir} holds no engine`));
 }
 
 function runNpm(

@@ -182,14 +182,26 @@ export function registerModel(program: Command, ctx: CliContext): void {
       const m = await import("../../models/index.js");
       const { join, resolve } = await import("node:path");
       const dir = opts.dir ? resolve(ctx.cwd, opts.dir) : join(ctx.homeRoot, "engine");
-      println(ctx.stderr, `Installing node-llama-cpp ${m.ENGINE_VERSION} (CPU build) into ${dir} ...`);
       const started = Date.now();
+      let announced = false;
       const r = await m.installEngine({
         dir,
         ...(opts.force ? { force: true } : {}),
-        onLine: (line) => println(ctx.stderr, `  npm: ${line}`),
+        onLine: (line) => {
+          if (!announced)
+            println(ctx.stderr, `Installing node-llama-cpp ${m.ENGINE_VERSION} (CPU build) into ${dir} ...`);
+          announced = true;
+          println(ctx.stderr, `  npm: ${line}`);
+        },
       });
       if (!r.ok) throw r.error;
+      if (!r.value.ranNpm) {
+        println(
+          ctx.stdout,
+          `node-llama-cpp ${r.value.version} is installed in ${r.value.dir} already (--force reinstalls)`,
+        );
+        return;
+      }
       println(
         ctx.stdout,
         `Installed node-llama-cpp ${r.value.version} in ${r.value.dir} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
