@@ -183,16 +183,13 @@ export function registerModel(program: Command, ctx: CliContext): void {
       const { join, resolve } = await import("node:path");
       const dir = opts.dir ? resolve(ctx.cwd, opts.dir) : join(ctx.homeRoot, "engine");
       const started = Date.now();
-      let announced = false;
+      if (opts.force || !m.findEngine([dir])) {
+        println(ctx.stderr, `Installing node-llama-cpp ${m.ENGINE_VERSION} (CPU build) into ${dir} ...`);
+      }
       const r = await m.installEngine({
         dir,
         ...(opts.force ? { force: true } : {}),
-        onLine: (line) => {
-          if (!announced)
-            println(ctx.stderr, `Installing node-llama-cpp ${m.ENGINE_VERSION} (CPU build) into ${dir} ...`);
-          announced = true;
-          println(ctx.stderr, `  npm: ${line}`);
-        },
+        onLine: (line) => println(ctx.stderr, `  npm: ${line}`),
       });
       if (!r.ok) throw r.error;
       if (!r.value.ranNpm) {
