@@ -1,7 +1,7 @@
 // Embedded engine benchmark, against the compiled code (npx tsc -p tsconfig.build.json) and the engine installed in
-// engine/ (scripts/install-deps.sh --engine). Prints one JSON object. Uses the tiny random-weight GGUF the tests write
-// (test/support/gguf.ts, bundled here with esbuild), so it needs no download; its figures measure Warden and the
-// engine's fixed costs, not a real model's speed.
+// engine/ (`node bin/warden.js model engine install --dir engine`). Prints one JSON object. Uses the tiny
+// random-weight GGUF the tests write (test/support/gguf.ts, bundled here with esbuild), so it needs no download; its
+// figures measure Warden and the engine's fixed costs, not a real model's speed.
 // - load: engine import + model + context, on the provider's first request (median of RUNS fresh providers), and the
 //   same three steps called directly on node-llama-cpp in the same run (baseline).
 // - generation: tokens/s for a 128-token answer through the provider vs node-llama-cpp's LlamaChat directly with the
@@ -27,7 +27,7 @@ const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 const dirs = engineDirs(undefined);
 const engine = findEngine(dirs);
-if (!engine) throw new Error("the engine is not installed: run scripts/install-deps.sh --engine");
+if (!engine) throw new Error("the engine is not installed: run node bin/warden.js model engine install --dir engine");
 const dir = mkdtempSync(join(tmpdir(), "warden-bench-embedded-"));
 try {
   const out = join(dir, "gguf.mjs");

@@ -1,5 +1,5 @@
-// The embedded provider with the real engine (node-llama-cpp, installed in engine/ by scripts/install-deps.sh --engine)
-// and a tiny random-weight GGUF the test writes itself: loading, tokenizer, ChatML template, sampling, function-call
+// The embedded provider with the real engine (node-llama-cpp, installed in engine/ by `node bin/warden.js model engine
+// install --dir engine`) and a tiny random-weight GGUF the test writes itself: loading, tokenizer, ChatML template, sampling, function-call
 // prompt, abort, failures and close. The text is gibberish; what is checked is that the whole path runs, the same way
 // every time.
 import { writeFile } from "node:fs/promises";
@@ -31,7 +31,10 @@ describe("embedded provider (real engine, tiny GGUF)", () => {
   });
 
   beforeAll(async () => {
-    expect(findEngine(dirs), `the engine is not installed: run scripts/install-deps.sh --engine`).toBeDefined();
+    expect(
+      findEngine(dirs),
+      `the engine is not installed: run node bin/warden.js model engine install --dir engine`,
+    ).toBeDefined();
     dir = await tempDir();
     modelPath = await writeTinyLlamaGguf(join(dir.path, "tiny.gguf"));
   });

@@ -48,9 +48,9 @@ describe("engine location and install", () => {
     expect(r).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
     expect(!r.ok && r.error.message).toMatch(/npm ci failed \(exit 1\).*network request failed/);
     expect(!r.ok && r.error.details.fix).toMatch(/npm ping/);
-    // the checkout's own engine (scripts/install-deps.sh --engine) is there: installing again runs no npm at all
+    // the checkout's own engine (model engine install --dir engine) is there: installing again runs no npm at all
     const bundled = bundledEngineDir() ?? "";
-    expect(findEngine([bundled]), "run scripts/install-deps.sh --engine").toBeDefined();
+    expect(findEngine([bundled]), "run node bin/warden.js model engine install --dir engine").toBeDefined();
     expect(await installEngine({ dir: bundled, npm })).toMatchObject({ ok: true, value: { dir: bundled } });
   });
 });

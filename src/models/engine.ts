@@ -1,7 +1,7 @@
 // The optional embedded inference engine (node-llama-cpp 3.21.1): where it is installed, loading it on demand, and
 // installing it. It is not a dependency of the core package: its own package (the engine/ folder: package.json and a
 // lock) is installed apart, with only the CPU build for this platform (the CUDA and Vulkan builds are ~700 MB), into
-// <home>/engine by `warden model engine install`, or into <warden>/engine by `scripts/install-deps.sh --engine`.
+// <home>/engine by `warden model engine install`, or into a checkout's engine/ with `--dir engine` (scripts/test.sh).
 // Nothing here runs at import time; loading the engine costs ~1 s, so it happens on a provider's first request.
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";

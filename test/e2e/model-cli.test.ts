@@ -1,7 +1,7 @@
 // `warden model` and the embedded engine end to end, with no download from the internet: the test writes a tiny
 // random-weight GGUF, serves it from a local HTTP server for `warden model pull --url`, and runs `warden ask` in a
-// real daemon with model.provider: embedded (the real node-llama-cpp from engine/, installed by
-// scripts/install-deps.sh --engine). The answer is gibberish; what is checked is that the whole path ran, the same
+// real daemon with model.provider: embedded (the real node-llama-cpp from engine/, installed by `node bin/warden.js
+// model engine install --dir engine`). The answer is gibberish; what is checked is that the whole path ran, the same
 // way twice.
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -17,7 +17,9 @@ import { tempDir } from "../support/tmp.js";
 beforeAll(() => {
   assertBuilt();
   if (!findEngine(engineDirs(undefined))) {
-    throw new Error("the embedded engine is not installed in engine/: run scripts/install-deps.sh --engine");
+    throw new Error(
+      "the embedded engine is not installed in engine/: run node bin/warden.js model engine install --dir engine",
+    );
   }
 });
 
