@@ -1,7 +1,7 @@
 // The embedded provider with the real engine (node-llama-cpp, installed in engine/ by `node bin/warden.js model engine
-// install --dir engine`) and a tiny random-weight GGUF the test writes itself: loading, tokenizer, ChatML template, sampling, function-call
-// prompt, abort, failures and close. The text is gibberish; what is checked is that the whole path runs, the same way
-// every time.
+// install --dir engine`) and a tiny random-weight GGUF the test writes itself: loading, tokenizer, ChatML template,
+// sampling, function-call prompt, grammar, abort, failures and close. The text is gibberish; what is checked is that
+// the whole path runs, the same way every time.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
