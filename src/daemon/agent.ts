@@ -287,7 +287,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       handler: (ctx) => {
         const t = tasks.get(ctx.params.id ?? "");
         if (!t) throw new WardenError("NOT_FOUND", "no such task");
-        const children = tasks.list({ parent: t.id, limit: 1000 }).reverse().map(view);
+        const children = subTree(tasks, t.id);
         const asked = questions.list({ task: t.id });
         return { body: { ...view(t), children, questions: asked, transcript: tasks.transcript(t.id) } };
       },
@@ -366,6 +366,17 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     ...mcp.routes,
   ];
   return { model: model ? { id: model.id, detail: choice.value.detail } : null, routes };
+}
+
+type TreeNode = Task & { children: TreeNode[] };
+
+/** The sub-agents of `id`, oldest first, each with its own (bounded: sub-agents nest a few levels at most). */
+function subTree(tasks: Tasks, id: string, depth = 0): TreeNode[] {
+  if (depth >= 8) return [];
+  return tasks
+    .list({ parent: id, limit: 100 })
+    .reverse()
+    .map((c) => ({ ...c, children: subTree(tasks, c.id, depth + 1) }));
 }
 
 /** Whether `id` is `root` or one of its sub-agents (parents are fixed at creation; the walk is bounded anyway). */

@@ -124,6 +124,7 @@ describe("ask_owner, spawn_agent and send_message through the daemon", () => {
     expect(waiting).toMatchObject({ state: "waiting_approval", text: "When is the deadline?" });
     expect(waiting.asker).not.toBe(waiting.task);
     expect((await show(home, waiting.asker)).parent).toBe(waiting.task);
+    expect((await show(home, waiting.task)).children).toMatchObject([{ id: waiting.asker, children: [] }]);
 
     expect((await runWarden(["answer", waiting.question, "Friday"], home)).code).toBe(0);
     await expect.poll(async () => (await show(home, waiting.task)).state, { timeout: 20_000 }).toBe("done");

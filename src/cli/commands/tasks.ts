@@ -17,6 +17,15 @@ interface AskReply {
   workspace?: string;
 }
 
+type TreeView = TaskView & { children?: TreeView[] };
+
+function printTree(out: CliContext["stdout"], nodes: readonly TreeView[], indent: string): void {
+  for (const c of nodes) {
+    println(out, `${indent}└ sub-agent ${c.id}  ${c.state.padEnd(16)} ${c.prompt.slice(0, 60)}`);
+    printTree(out, c.children ?? [], `${indent}  `);
+  }
+}
+
 interface QuestionView {
   id: string;
   task: string;
@@ -93,15 +102,14 @@ export function registerTasks(program: Command, ctx: CliContext): void {
       const t = await daemonClient(ctx.homeRoot).request<
         TaskView & {
           transcript: { role: string; content: string }[];
-          children?: TaskView[];
+          children?: TreeView[];
           questions?: QuestionView[];
         }
       >("GET", `/v1/tasks/${encodeURIComponent(id)}`);
       if (opts.json) return printJson(ctx.stdout, t);
       println(ctx.stdout, `${t.id}  ${t.state}  workspace ${t.workspace}`);
       if (t.parent) println(ctx.stdout, `  sub-agent of ${t.parent}`);
-      for (const c of t.children ?? [])
-        println(ctx.stdout, `  └ sub-agent ${c.id}  ${c.state.padEnd(16)} ${c.prompt.slice(0, 60)}`);
+      printTree(ctx.stdout, t.children ?? [], "  ");
       for (const q of t.questions ?? [])
         println(
           ctx.stdout,
