@@ -45,10 +45,15 @@ const BARE_BWRAP = [
 function exec(file, args, opts = {}) {
   return new Promise((resolve, reject) => {
     const c = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], env: {}, ...opts });
+    let stderr = "";
     c.stdout.resume();
-    c.stderr.resume();
+    c.stderr.on("data", (d) => {
+      stderr += d;
+    });
     c.on("error", reject);
-    c.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited ${code}`))));
+    c.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${file} ${args.join(" ")} exited ${code}: ${stderr.slice(0, 500)}`)),
+    );
   });
 }
 

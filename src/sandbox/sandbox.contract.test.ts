@@ -39,7 +39,9 @@ const backends: [string, () => Sandbox & { close?(): Promise<void> }][] = [
   ["fake", () => new FakeSandbox(limits)],
   ["bwrap", () => new BwrapSandbox({ defaultLimits: limits })],
   ["none", () => new NoneSandbox({ defaultLimits: limits })],
-  ...(podman ? [["podman", () => new PodmanSandbox({ defaultLimits: limits, ...podman })] as [string, () => Sandbox]] : []),
+  ...(podman
+    ? [["podman", () => new PodmanSandbox({ defaultLimits: limits, ...podman })] as [string, () => Sandbox]]
+    : []),
 ];
 
 describe.each(backends)("Sandbox contract: %s", (_name, make) => {
