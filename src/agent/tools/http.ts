@@ -26,7 +26,7 @@ export function httpRequestTool(deps: HttpRequestToolDeps): Tool<unknown> {
   return defineTool<Args>({
     name: "http_request",
     description: deps.tool.description,
-    schema: httpRequestArgsSchema as unknown as Tool<Args>["schema"],
+    schema: httpRequestArgsSchema,
     sideEffect: true,
     action: (a) => {
       const secrets = secretsOf(a);
