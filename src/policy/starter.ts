@@ -19,6 +19,14 @@ rules:
       tool: send_message
       to: owner
 
+  # Asking: the agent may put a question to its owner (ask_owner); the task waits for the answer.
+  - id: ask-the-owner
+    effect: allow
+    reason: The agent may ask its owner a question.
+    match:
+      tool: ask_owner
+      to: owner
+
   # Messages to anyone else (a group, another person) wait for the owner's approval.
   - id: message-others
     effect: ask
