@@ -17,12 +17,14 @@ const proxyCa = createCertificateAuthority();
 let api: Upstream; // serves a certificate for api.test
 let impostor: Upstream; // serves a certificate for other.test, reached as api-mismatch.test
 let upstreamCas = "";
+let apiCa = "";
 
 beforeAll(async () => {
   await using dir = await tempDir("warden-intercept-");
   const apiCert = selfSignedCert(dir.path, "api.test");
   const otherCert = selfSignedCert(dir.path, "other.test");
   upstreamCas = apiCert.cert + otherCert.cert;
+  apiCa = apiCert.cert;
   api = await recordingUpstream(apiCert);
   impostor = await recordingUpstream(otherCert);
 });
@@ -186,6 +188,20 @@ describe("TLS interception in the egress proxy", () => {
       expect(impostor.requests.length).toBe(before);
       const error = t.events.find((e) => e.type === "egress.error" && e.host === "api-mismatch.test");
       expect(error?.reason).toContain("ERR_TLS_CERT_ALTNAME_INVALID");
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("refuses an upstream whose certificate chains to no trusted CA, even for the right name", async () => {
+    const t = setup({ ca: apiCa, names: { "other.test": "127.0.0.1" } });
+    const proxy = await startEgressProxy(t.deps, { tcp: true, authority: proxyCa });
+    const port = Number(new URL(proxy.url ?? "").port);
+    try {
+      const r = await httpsVia(port, "other.test", impostor.port, "/x");
+      expect(r.status).toBe(502);
+      const error = t.events.find((e) => e.type === "egress.error" && e.host === "other.test");
+      expect(error?.reason).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
     } finally {
       await proxy.close();
     }

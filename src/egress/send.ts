@@ -5,6 +5,7 @@ import { type Agent, type ClientRequest, request as httpRequest, type IncomingMe
 import { request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import { createSecureContext, type SecureContext } from "node:tls";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type Admitted, pinnedLookup } from "./admit.js";
 import type { HeaderList } from "./outgoing.js";
@@ -50,7 +51,7 @@ export function send(o: SendOptions): { request: ClientRequest; response: Promis
     lookup: pinnedLookup(o.admitted),
     timeout: o.timeoutMs,
     ...(o.target.scheme === "https"
-      ? { servername: o.target.ip ? undefined : o.target.host, ...(o.ca ? { ca: o.ca } : {}) }
+      ? { servername: o.target.ip ? undefined : o.target.host, ...(o.ca ? { secureContext: trustContext(o.ca) } : {}) }
       : {}),
   };
   const request = o.target.scheme === "https" ? httpsRequest(options) : httpRequest(options);
@@ -61,6 +62,20 @@ export function send(o: SendOptions): { request: ClientRequest; response: Promis
   });
   request.end(o.body);
   return { request, response };
+}
+
+// Parsing a CA list is costly (about 30 ms for Node's public roots plus one internal CA), so the context built from
+// the one configured trust list is kept, not rebuilt per connection. Verification settings are Node's defaults
+// (rejectUnauthorized, host name check); only the trusted CAs differ.
+const contexts = new Map<string | Buffer, SecureContext>();
+function trustContext(ca: string | Buffer): SecureContext {
+  let context = contexts.get(ca);
+  if (context === undefined) {
+    if (contexts.size >= 4) contexts.clear(); // one trust list per daemon; tests make a few
+    context = createSecureContext({ ca });
+    contexts.set(ca, context);
+  }
+  return context;
 }
 
 export class TimeoutError extends Error {
