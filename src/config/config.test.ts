@@ -103,6 +103,7 @@ describe("maskConfig and configJsonSchema", () => {
       "audit",
       "secrets",
       "egress",
+      "mcp",
       "schedules",
     ]);
     expect(schema.additionalProperties).toBe(false);
