@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // One temp folder per run; its teardown stops daemons that a timed-out test left behind.
+    globalSetup: ["test/support/global-setup.ts"],
   },
 });

@@ -1,6 +1,8 @@
 // Self-cleaning temporary folders for tests: `await using dir = await tempDir()` removes it at scope end. A Warden
 // daemon started with a home inside the folder is stopped first (SIGTERM, then SIGKILL): a daemon must never outlive
-// the home it was started on, whatever the test did or how it failed.
+// the home it was started on, whatever the test did or how it failed. A test that times out never reaches its
+// disposal, so every folder lives inside one folder per test run (test/support/global-setup.ts), which the run's
+// teardown sweeps the same way.
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,8 +12,11 @@ export interface TempDir extends AsyncDisposable {
   readonly path: string;
 }
 
+/** Set by the global setup for the workers it starts; a test file run on its own uses the system temp folder. */
+export const RUN_DIR_ENV = "WARDEN_TEST_RUN_DIR";
+
 export async function tempDir(prefix = "warden-test-"): Promise<TempDir> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
+  const path = await mkdtemp(join(process.env[RUN_DIR_ENV] || tmpdir(), prefix));
   return {
     path,
     async [Symbol.asyncDispose]() {
@@ -22,7 +27,7 @@ export async function tempDir(prefix = "warden-test-"): Promise<TempDir> {
 }
 
 /** Homes are at `<dir>` or one level below; their pid file is `run/warden.pid`. */
-async function stopDaemonsUnder(dir: string): Promise<void> {
+export async function stopDaemonsUnder(dir: string): Promise<void> {
   const candidates = [dir];
   try {
     for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) candidates.push(join(dir, e.name));
