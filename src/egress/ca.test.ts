@@ -35,6 +35,13 @@ describe("egress certificate authority", () => {
     expect(new X509Certificate(ca.issue("203.0.113.7").cert).checkIP("203.0.113.7")).toBe("203.0.113.7");
   });
 
+  it("names a long host in full in the SAN (the common name is cut at its 64-character limit)", () => {
+    const host = `${"a".repeat(60)}.${"b".repeat(60)}.example.com`;
+    const leaf = new X509Certificate(ca.issue(host).cert);
+    expect(leaf.checkHost(host)).toBe(host);
+    expect(leaf.verify(caCert.publicKey)).toBe(true);
+  });
+
   it("caches a leaf per host and mints again when it nears its end", () => {
     let now = Date.parse("2026-01-01T00:00:00Z");
     const short = createCertificateAuthority({ now: () => new Date(now), leafDays: 2 });
