@@ -158,6 +158,28 @@ describe("pullModel", () => {
     expect(!missing.ok && missing.error.message).toMatch(/HTTP 404/);
   });
 
+  it("refuses a download the disk has no room for, before asking the server", async () => {
+    await using dir = await tempDir();
+    const s = await serve(() => "normal");
+    const r = await pullModel({ url: s.url, sha256, bytes: 2 ** 53, dest: join(dir.path, "huge.gguf") });
+    expect(r).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
+    expect(!r.ok && r.error.message).toMatch(/not enough disk space/);
+    expect(s.ranges).toEqual([]);
+  });
+
+  it("refuses a second pull of the same file while one runs, and takes over a dead puller's lock", async () => {
+    await using dir = await tempDir();
+    const s = await serve(() => "normal");
+    const dest = join(dir.path, "m.gguf");
+    writeFileSync(`${dest}.lock`, String(process.pid)); // this process: alive
+    const busy = await pullModel({ url: s.url, sha256, dest });
+    expect(busy).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
+    expect(existsSync(`${dest}.lock`)).toBe(true); // not ours to remove
+    writeFileSync(`${dest}.lock`, "999999999"); // no such process
+    expect(await pullModel({ url: s.url, sha256, dest })).toMatchObject({ ok: true });
+    expect(existsSync(`${dest}.lock`)).toBe(false);
+  });
+
   it("returns INTERRUPTED when cancelled", async () => {
     await using dir = await tempDir();
     const s = await serve(() => "stall");

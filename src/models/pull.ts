@@ -1,10 +1,22 @@
 // Downloads a model file into <home>/models: written to NAME.part, resumed with a Range request when a .part is there
 // (restarted cleanly when the server will not resume), checked against its pinned SHA-256, and only then renamed into
 // place, so a file under its final name is always whole and the right one. A failed checksum deletes the download.
+// One pull per file at a time (NAME.lock), and none that the disk has no room for.
 // Never throws: failures are WardenError values; going offline says what else works without a download.
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { statfs } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import type { FetchLike } from "./probe.js";
@@ -48,6 +60,16 @@ function causeCode(e: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** Free bytes for an unprivileged user on the file system holding `dir`; undefined when it cannot tell. */
+async function freeBytes(dir: string): Promise<number | undefined> {
+  try {
+    const st = await statfs(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The innermost cause's message: "fetch failed" says less than what is under it. */
 function innermost(e: unknown): string {
   let inner = e;
@@ -57,11 +79,49 @@ function innermost(e: unknown): string {
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ECONNRESET"]);
 
+/** One pull of a file at a time: a lock file holding the puller's pid (a dead puller's lock is taken over). */
+function takeLock(lock: string): Result<() => void, WardenError> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx", mode: 0o600 });
+      return ok(() => rmSync(lock, { force: true }));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const pid = Number(readFileSync(lock, "utf8"));
+    let alive = false;
+    try {
+      alive = Number.isInteger(pid) && pid > 0 && process.kill(pid, 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+    if (alive) {
+      return err(
+        new WardenError("CONFLICT", `another pull of ${basename(lock, ".lock")} is running (pid ${pid})`, {
+          fix: "wait for it to finish, or stop it (it resumes later)",
+        }),
+      );
+    }
+    rmSync(lock, { force: true });
+  }
+  return err(new WardenError("CONFLICT", `cannot take the download lock ${lock}`));
+}
+
 export async function pullModel(options: PullOptions): Promise<Result<PullResult, WardenError>> {
+  mkdirSync(dirname(options.dest), { recursive: true, mode: 0o700 });
+  const lock = takeLock(`${options.dest}.lock`);
+  if (!lock.ok) return lock;
+  try {
+    return await pullLocked(options);
+  } finally {
+    lock.value();
+  }
+}
+
+async function pullLocked(options: PullOptions): Promise<Result<PullResult, WardenError>> {
   const { dest, sha256 } = options;
   const part = `${dest}.part`;
   const name = basename(dest);
-  mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
 
   if (existsSync(dest)) {
     const digest = (await hashFile(dest)).digest("hex");
@@ -77,6 +137,17 @@ export async function pullModel(options: PullOptions): Promise<Result<PullResult
   if (options.bytes !== undefined && have > options.bytes) {
     rmSync(part, { force: true });
     have = 0;
+  }
+  if (options.bytes !== undefined) {
+    const space = await freeBytes(dirname(dest));
+    const needed = options.bytes - have;
+    if (space !== undefined && space < needed + 64 * 1024 * 1024) {
+      return err(
+        new WardenError("MODEL_FAILED", `not enough disk space for ${name}: ${needed} bytes needed, ${space} free`, {
+          fix: `free some space in ${dirname(dest)} (or point WARDEN_HOME elsewhere), then pull again`,
+        }),
+      );
+    }
   }
   const doFetch = options.fetch ?? globalThis.fetch;
   const controller = new AbortController();
