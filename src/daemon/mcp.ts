@@ -127,6 +127,9 @@ async function startManager(w: McpWiring): Promise<McpManager> {
     ...(w.uid === 0 ? { owner: { uid: w.config.sandbox.runAsUid, gid: w.config.sandbox.runAsGid } } : {}),
     redact: (t) => w.redactor.redact(t),
     log,
+    audit: (type, data) => {
+      void w.audit.append({ type, actor: "warden", data }).catch(() => undefined); // the sink reports its own failures
+    },
   });
   return manager;
 }

@@ -49,6 +49,8 @@ export interface ConnectionDeps {
   /** Hides secret values in reasons and log lines. */
   redact(text: string): string;
   log: McpLog;
+  /** Lifecycle events for the audit log: mcp.server.ready, mcp.server.failed, mcp.server.stopped. Must not throw. */
+  audit?: (type: string, data: Record<string, unknown>) => void;
   clock?: () => number;
 }
 
@@ -169,12 +171,14 @@ export class McpConnection {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#starting?.catch(() => undefined);
+    if (this.#client) this.#deps.audit?.("mcp.server.stopped", { server: this.name, reason: "Warden is stopping" });
     await this.#teardown();
     if (this.#state !== "disabled") this.#state = "stopped";
   }
 
   /** Kill the server now (halt) but let a later use start it again. */
   async kill(reason: string): Promise<void> {
+    if (this.#client) this.#deps.audit?.("mcp.server.stopped", { server: this.name, reason });
     await this.#teardown();
     if (this.#state === "ready" || this.#state === "starting") {
       this.#state = "stopped";
@@ -233,6 +237,11 @@ export class McpConnection {
       this.#reason = undefined;
       this.#readyAt = this.#now();
       this.#deps.log.info({ server: this.name, tools: this.#tools.length }, "MCP server ready");
+      this.#deps.audit?.("mcp.server.ready", {
+        server: this.name,
+        tools: this.#tools.map((t) => t.name),
+        refused: this.#refused.map((r) => r.tool),
+      });
       return { ok: true, tools: this.#tools };
     } catch (e) {
       const ended = this.#ended() ?? (this.#client !== client ? this.#reason : undefined);
@@ -333,6 +342,7 @@ export class McpConnection {
     const delay = Math.min(MAX_BACKOFF_MS, this.#deps.limits.restartBackoffMs * 2 ** (this.#crashes - 1));
     this.#retryAt = this.#now() + delay;
     this.#deps.log.warn({ server: this.name, reason, retryInMs: delay }, "MCP server failed");
+    this.#deps.audit?.("mcp.server.failed", { server: this.name, reason, crashes: this.#crashes, retryInMs: delay });
     if (this.config.start === "daemon" && !this.#closed) {
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = setTimeout(() => void this.ensure(), delay + 10);

@@ -46,7 +46,7 @@ export function testServerConfig(mode: string, marker: string, extra: Record<str
   };
 }
 
-function testDeps(dir: string, logs: LogLine[]) {
+function testDeps(dir: string, logs: LogLine[], audited: { type: string; data: Record<string, unknown> }[] = []) {
   const redactor = new ValueRedactor();
   redactor.add("LEAK_TOKEN", TEST_SECRET);
   const root = process.getuid?.() === 0;
@@ -58,18 +58,20 @@ function testDeps(dir: string, logs: LogLine[]) {
     ...(root ? { owner: { uid: 65534, gid: 65534 } } : {}),
     redact: (t) => redactor.redact(t),
     log: memoryLog(logs),
+    audit: (type, data) => audited.push({ type, data }),
   };
   return { deps, redactor };
 }
 
 export async function testConnection(dir: string, mode: string, limits: Record<string, unknown> = {}) {
   const logs: LogLine[] = [];
-  const { deps, redactor } = testDeps(dir, logs);
+  const audited: { type: string; data: Record<string, unknown> }[] = [];
+  const { deps, redactor } = testDeps(dir, logs, audited);
   const marker = `marker-${Math.random().toString(36).slice(2)}`;
   const server = mcpServerSchema.parse(testServerConfig(mode, marker, { env: { LEAK: "secret:LEAK_TOKEN" } }));
   const { servers: _none, ...config } = mcpConfigSchema.parse(limits);
   const connection = new McpConnection("test", server, { ...deps, limits: config });
-  return { connection, sandbox: deps.sandbox, logs, marker, secret: TEST_SECRET, redactor };
+  return { connection, sandbox: deps.sandbox, logs, audited, marker, secret: TEST_SECRET, redactor };
 }
 
 /** A manager over the test server in `mode` as server "test" (with the LEAK secret), plus any `mcp:` settings. */

@@ -86,6 +86,8 @@ describe("MCP over stdio in bubblewrap", () => {
     expect(out.error.reason).toContain("exited with code 3");
     expect(out.error.reason).toContain("about to crash");
     expect(h.connection.status()).toMatchObject({ state: "failed", crashes: 1 });
+    expect(h.audited.map((e) => e.type)).toEqual(["mcp.server.ready", "mcp.server.failed"]);
+    expect(h.audited[1]?.data).toMatchObject({ server: "test", crashes: 1, reason: expect.stringContaining("code 3") });
     expect(serverProcesses(h.marker)).toEqual([]);
     const echo = h.connection.tools.find((x) => x.remote === "echo")!;
     const again = await h.connection.call(echo, { text: "back" }, new AbortController().signal);
@@ -151,5 +153,9 @@ describe("MCP over stdio in bubblewrap", () => {
     await h.connection.stop();
     expect(serverProcesses(h.marker)).toEqual([]);
     expect(h.connection.status().state).toBe("stopped");
+    expect(h.audited.at(-1)).toEqual({
+      type: "mcp.server.stopped",
+      data: { server: "test", reason: "Warden is stopping" },
+    });
   });
 });
