@@ -114,7 +114,7 @@ export function createEmbeddedProvider(options: EmbeddedOptions): EmbeddedProvid
     if (!l.ok) return l;
     if (signal.aborted) throw signal.reason;
     const functions = toEngineFunctions(req.tools);
-    let completion = 0;
+    const outputBefore = l.value.sequence.tokenMeter.usedOutputTokens;
     // the arguments exactly as the model wrote them (the engine's parsed params would lose their spelling)
     const rawArgs: string[] = [];
     const result = await l.value.chat.generateResponse(toEngineHistory(req.messages), {
@@ -129,9 +129,6 @@ export function createEmbeddedProvider(options: EmbeddedOptions): EmbeddedProvid
             },
           }
         : {}),
-      onToken: (tokens) => {
-        completion += tokens.length;
-      },
       signal,
       maxTokens: req.maxTokens ?? options.maxTokens ?? 1024,
       temperature: options.temperature ?? 0,
@@ -142,7 +139,8 @@ export function createEmbeddedProvider(options: EmbeddedOptions): EmbeddedProvid
       name: c.functionName,
       arguments: rawArgs[i]?.trim() || JSON.stringify(c.params ?? {}),
     }));
-    // tokens now in the context: the prompt as evaluated plus the answer
+    // every token generated, function calls included; the context now holds the prompt plus those
+    const completion = l.value.sequence.tokenMeter.usedOutputTokens - outputBefore;
     const used = l.value.sequence.contextTokens.length;
     return ok({
       content: result.response,

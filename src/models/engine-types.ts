@@ -32,7 +32,6 @@ export interface GenerateOptions {
     paramsChunk: string;
     done: boolean;
   }) => void;
-  onToken?: (tokens: number[]) => void;
   signal?: AbortSignal;
   stopOnAbortSignal?: boolean;
   maxTokens?: number;
@@ -55,6 +54,7 @@ export interface LlamaChat {
 
 export interface LlamaContextSequence {
   readonly contextTokens: readonly number[];
+  readonly tokenMeter: { readonly usedInputTokens: number; readonly usedOutputTokens: number };
 }
 
 export interface LlamaContext {
