@@ -187,7 +187,9 @@ export function createEmbeddedProvider(options: EmbeddedOptions): EmbeddedProvid
             new WardenError(
               "MODEL_FAILED",
               `the embedded model failed: ${String(outcome.error)}`,
-              {},
+              {
+                fix: `a conversation too long for the context (${options.contextSize ?? 4096} tokens) fails this way: raise model.contextSize`,
+              },
               {
                 cause: outcome.error,
               },
