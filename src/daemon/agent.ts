@@ -181,13 +181,15 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   if (runner) {
     schedules.start({
       // The prompt is the owner's own (config or `warden schedule add`): the run starts trusted.
-      create: (i) =>
-        tasks.create({
+      create: async (i) => {
+        await mcp.manager.prepare(); // lazy MCP servers start before the run, as for a task of the owner
+        return tasks.create({
           prompt: i.prompt,
           principal: "schedule",
           taint: "trusted",
           ...(i.workspace ? { workspace: i.workspace } : {}),
-        }),
+        });
+      },
       submit: (task, key) => submit(runner, task, key),
     });
     w.onClose(() => schedules.stop());
