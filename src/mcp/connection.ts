@@ -10,17 +10,14 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
 import type { ToolOutput } from "../agent/index.js";
 import type { HttpTool } from "../egress/index.js";
-import { profileLimits, resolveProfile, type Sandbox, type SandboxConfig } from "../sandbox/index.js";
+import type { Sandbox, SandboxConfig } from "../sandbox/index.js";
+import { SERVER_OUTPUT_BYTES, stdioCommand } from "./command.js";
 import { isStdio, type McpConfig, type McpServerConfig, type StdioServerConfig } from "./config.js";
 import { egressFetch } from "./http.js";
 import { type ListedTool, listTools } from "./listing.js";
 import { callValue } from "./result.js";
 import { type Ended, SandboxTransport } from "./stdio.js";
 
-/** A server lives at most this long in one sandbox run, then it is started again at its next use. */
-export const SERVER_LIFETIME_MS = 86_400_000;
-/** Output a server may write in one run (the sandbox keeps it in memory); past it the server is restarted. */
-export const SERVER_OUTPUT_BYTES = 16 * 1024 * 1024;
 const MAX_BACKOFF_MS = 60_000;
 const MAX_LIST_PAGES = 16;
 const STDERR_TAIL = 5;
@@ -274,27 +271,6 @@ export class McpConnection {
   }
 
   async #command(c: StdioServerConfig) {
-    const profile = resolveProfile(this.#deps.sandboxConfig, c.profile);
-    if (!profile)
-      return { ok: false as const, reason: `sandbox profile ${c.profile} is not defined in sandbox.profiles` };
-    const env: Record<string, string> = { ...profile.env };
-    for (const [k, v] of Object.entries(c.env ?? {})) {
-      if (!v.startsWith("secret:")) {
-        env[k] = v;
-        continue;
-      }
-      const name = v.slice("secret:".length);
-      const value = await this.#deps.secret(name);
-      if (value === undefined)
-        return { ok: false as const, reason: `no secret named ${name} (warden secrets set ${name})` };
-      env[k] = value;
-    }
-    let net: { mode: "none" } | { mode: "proxy"; socketPath: string; token?: string } = { mode: "none" };
-    if (c.net === "proxy") {
-      const p = this.#deps.proxy?.();
-      if (!p) return { ok: false as const, reason: "net: proxy, but the daemon runs no egress proxy" };
-      net = { mode: "proxy", ...p };
-    }
     let workspace = c.workspace;
     if (workspace === undefined) {
       if (this.#scratch === undefined) {
@@ -304,17 +280,7 @@ export class McpConnection {
       }
       workspace = this.#scratch;
     }
-    return {
-      ok: true as const,
-      command: {
-        argv: c.command,
-        workspace,
-        env,
-        paths: [...profile.paths, ...(c.paths ?? [])],
-        net,
-        limits: { ...profileLimits(profile), timeoutMs: SERVER_LIFETIME_MS, outputBytes: SERVER_OUTPUT_BYTES },
-      },
-    };
+    return stdioCommand(c, workspace, this.#deps);
   }
 
   /** The server ended on its own (or we closed it): failed with the reason, a restart scheduled by the backoff. */

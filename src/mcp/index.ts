@@ -1,5 +1,7 @@
 // Public API of the MCP domain: configured MCP servers (stdio in the sandbox, streamable HTTP through egress) whose
 // tools become agent tools `mcp.<server>.<tool>`, and the guard that makes tools not marked read-only ask.
+
+export { SERVER_LIFETIME_MS, SERVER_OUTPUT_BYTES } from "./command.js";
 export {
   type HttpServerConfig,
   isStdio,
@@ -9,15 +11,7 @@ export {
   mcpServerSchema,
   type StdioServerConfig,
 } from "./config.js";
-export {
-  type ConnectionDeps,
-  McpConnection,
-  type McpLog,
-  SERVER_LIFETIME_MS,
-  SERVER_OUTPUT_BYTES,
-  type ServerState,
-  type ServerStatus,
-} from "./connection.js";
+export { type ConnectionDeps, McpConnection, type McpLog, type ServerState, type ServerStatus } from "./connection.js";
 export { guardMcpDecision } from "./guard.js";
 export { egressFetch } from "./http.js";
 export { type ListedTool, listTools, toolPart } from "./listing.js";
