@@ -128,6 +128,13 @@ describe.skipIf(!runtime)("podman backend containment", () => {
     expect(containers.trim()).toBe("");
   });
 
+  it("refuses a workspace whose path would change podman's mount options", async () => {
+    const odd = join(dir.path, "a:b,ro");
+    await mkdir(odd);
+    const r = await sandbox.run({ argv: ["true"], workspace: odd });
+    expect(!r.ok && r.error.code).toBe("SANDBOX_UNAVAILABLE");
+  });
+
   it("refuses an environment value it cannot pass faithfully", async () => {
     const r = await sandbox.run({ argv: ["true"], workspace: ws, env: { MULTI: "a\nb" } });
     expect(!r.ok && r.error.code).toBe("BAD_REQUEST");

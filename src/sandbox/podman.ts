@@ -11,7 +11,7 @@ import { access, chown, lstat, mkdir, readlink, rm, symlink, unlink, writeFile }
 import { join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { buildEtc } from "./etc.js";
-import { createdSensitive, planPaths } from "./plan.js";
+import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { sandboxEnv } from "./profile.js";
 import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
 import { makeRuntimeDir } from "./runtime-dir.js";
@@ -129,9 +129,7 @@ export class PodmanSandbox implements Sandbox {
   }
 
   /** podman's arguments for one command; the environment goes through `envFile`, never the command line. */
-  #args(p: Prepared, spec: CommandSpec, limits: Limits, paths: Awaited<ReturnType<typeof planPaths>>, name: string) {
-    if (!paths.ok) throw new Error("unreachable");
-    const pp = paths.value;
+  #args(p: Prepared, spec: CommandSpec, limits: Limits, pp: PlannedPaths, name: string) {
     const cpu = Math.max(1, Math.ceil(limits.cpuSec));
     const ro = (src: string, dst = src) => ["--volume", `${src}:${dst}:ro`];
     const a = [
@@ -217,13 +215,28 @@ export class PodmanSandbox implements Sandbox {
       forbidden: [...(this.#o.forbiddenPaths ?? []), p.etcDir, p.seccomp, p.rootfs],
     });
     if (!paths.ok) return paths;
+    // podman's `-v SRC:DST:OPTIONS` has no quoting: a ':' or ',' in a path would change what is mounted, and how.
+    const pp = paths.value;
+    for (const path of [
+      pp.workspace,
+      ...pp.pinnedInWorkspace,
+      ...pp.readOnlyInWorkspace,
+      ...pp.grants.map((g) => g.path),
+    ])
+      if (/[:,\n]/.test(path))
+        return err(
+          unavailable(
+            `the podman backend cannot mount ${JSON.stringify(path)} (':' or ',' in the path)`,
+            "rename the folder or use sandbox.backend: bwrap",
+          ),
+        );
     const env = sandboxEnv({ workspace: paths.value.workspace, inject: spec.env, proxy: false });
     // An env file holds one NAME=VALUE per line: a value with a newline cannot be written faithfully, so it is refused.
     for (const [k, v] of Object.entries(env))
       if (!ENV_NAME.test(k) || v.includes("\0") || v.includes("\n"))
         return err(new WardenError("BAD_REQUEST", `invalid environment variable ${JSON.stringify(k)}`));
     const name = `warden-${randomUUID()}`;
-    const built = this.#args(p, spec, limits, paths, name);
+    const built = this.#args(p, spec, limits, paths.value, name);
     // The environment file lives in the private runtime folder (tmpfs when /dev/shm is one), readable by this
     // process only, and is removed as soon as the container has started (podman read it by then) or failed.
     const envFile = join(p.runtimeDir, `${name}.env`);
