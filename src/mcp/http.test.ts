@@ -1,11 +1,8 @@
 // MCP over streamable HTTP through Warden's egress path, against a real SDK server on 127.0.0.1: the handshake, the
 // tool list and a call go through the egress checks (policy on the host, the address check, secret injection where
 // a binding allows it). A denied host and an internal address that is not allowed both fail with the reason.
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestServer } from "../../test/support/mcp-server.mjs";
+import { type McpHttpServer, startMcpHttpServer } from "../../test/support/mcp-http.js";
 import { createHttpRequestTool } from "../egress/index.js";
 import { testEgress } from "../egress/setup.fake.js";
 import { DEFAULT_PROFILE, profileLimits, sandboxConfigSchema } from "../sandbox/index.js";
@@ -16,35 +13,16 @@ import { type LogLine, memoryLog } from "./harness.fake.js";
 import { agentTool } from "./tools.js";
 
 const TOKEN = "mcp-http-token-0a9b8c7d6e";
-let server: Server;
+let http: McpHttpServer;
 let port: number;
-const seen: { method: string; auth: string | undefined }[] = [];
+let seen: McpHttpServer["seen"];
 
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    seen.push({ method: req.method ?? "", auth: req.headers.authorization });
-    if (req.method !== "POST") return void res.writeHead(405).end();
-    const body = JSON.parse(await text(req));
-    // Stateless: one server and transport per request, as the SDK documents for simple servers.
-    const mcp = buildTestServer({ LEAK: "unset" });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on("close", () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, body);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  port = (server.address() as AddressInfo).port;
+  http = await startMcpHttpServer();
+  port = http.port;
+  seen = http.seen;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
-
-async function text(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const c of req) parts.push(c as Buffer);
-  return Buffer.concat(parts).toString("utf8");
-}
+afterAll(() => http[Symbol.asyncDispose]());
 
 function connect(egress: Parameters<typeof testEgress>[0] = {}) {
   const e = testEgress({

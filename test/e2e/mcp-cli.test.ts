@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, runWarden } from "../support/cli.js";
 import { type FakeReply, startFakeOpenAI } from "../support/fake-openai.js";
+import { startMcpHttpServer } from "../support/mcp-http.js";
 import { tempDir } from "../support/tmp.js";
 
 beforeAll(assertBuilt);
@@ -96,5 +97,61 @@ mcp:
     expect(halted[0]).toMatchObject({ state: "stopped", reason: "halted by the owner" });
     expect((await runWarden(["stop"], home)).code).toBe(0);
     expect(serverProcesses(marker)).toEqual([]);
+  });
+
+  it("an HTTP server is reached through egress: refused until a policy rule allows its host, then its tools work", async () => {
+    await using dir = await tempDir();
+    await using server = await startMcpHttpServer();
+    await using fake = await startFakeOpenAI({
+      script: [
+        { content: "nothing to call yet" },
+        call("mcp.remote.echo", { text: "over http" }),
+        { content: "The remote server echoed." },
+      ],
+    });
+    const home = join(dir.path, "home");
+    await runWarden(["init"], home);
+    writeFileSync(
+      join(home, "warden.yaml"),
+      `gateway:
+  port: 0
+model:
+  provider: openai-compatible
+  baseUrl: ${fake.baseUrl}
+  model: fake-model
+egress:
+  allowAddresses: [127.0.0.1]
+mcp:
+  restartBackoffMs: 0
+  servers:
+    remote:
+      url: http://127.0.0.1:${server.port}/mcp
+`,
+    );
+    const rules = (egress: boolean) =>
+      `rules:
+  - { id: echo, effect: allow, reason: echo is harmless, match: { tool: mcp.remote.echo } }
+${egress ? `  - { id: mcp-endpoint, effect: allow, reason: the MCP server, match: { tool: egress, host: 127.0.0.1, port: ${server.port} } }\n` : ""}`;
+    writeFileSync(join(home, "policy", "10-mcp.yaml"), rules(false));
+    expect((await runWarden(["start"], home)).code).toBe(0);
+
+    const first = await runWarden(["ask", "anything?", "--json"], home, { timeoutMs: 60_000 });
+    expect(JSON.parse(first.stdout)).toMatchObject({ state: "done" });
+    const refused = JSON.parse((await runWarden(["mcp", "list", "--json"], home)).stdout);
+    expect(refused[0]).toMatchObject({ name: "remote", kind: "http", state: "failed" });
+    expect(refused[0].reason).toContain("EGRESS_DENIED");
+    expect(server.seen).toEqual([]);
+
+    writeFileSync(join(home, "policy", "10-mcp.yaml"), rules(true));
+    await new Promise((r) => setTimeout(r, 1500)); // the daemon reloads policy within ~100 ms
+    const second = await runWarden(["ask", "echo over http", "--json"], home, { timeoutMs: 60_000 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ state: "done", text: "The remote server echoed." });
+    expect(JSON.stringify(fake.chatBodies().at(-1))).toContain("echo: over http");
+    expect(server.seen.length).toBeGreaterThanOrEqual(3);
+    expect(server.seen.every((s) => s.method === "POST")).toBe(true);
+    const audit = (await runWarden(["audit", "export"], home)).stdout;
+    expect(audit).toContain('"type":"mcp.server.ready"');
+    expect(audit).toContain('"via":"mcp"');
+    expect((await runWarden(["stop"], home)).code).toBe(0);
   });
 });
