@@ -21,6 +21,7 @@ describe("doctor: model check", () => {
     });
     expect(r.status).toBe("warn");
     expect(r.detail).toMatch(/agent is off/);
+    expect(r.detail).toMatch(/embedded: no model file/);
     expect(r.fix).toMatch(/warden model engine install.*warden model pull/);
     expect(r.fix).toMatch(/ollama serve/);
   });

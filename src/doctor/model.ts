@@ -82,7 +82,8 @@ export async function checkModel(config: Config, options: ModelCheckOptions): Pr
         fix: "to pin it, set model.provider: embedded in warden.yaml",
       };
     }
-    const why = choice.ok && choice.value.kind === "none" ? choice.value.detail : "nothing found";
+    const none = choice.ok && choice.value.kind === "none" ? choice.value : undefined;
+    const why = none ? `${none.detail}${none.embedded ? `; embedded: ${none.embedded}` : ""}` : "nothing found";
     return { id: "model", status: "warn", detail: `no model: the agent is off (${why})`, fix: GET_ONE };
   }
 
