@@ -13,6 +13,7 @@ import { acquireLock } from "./lock.js";
 import { daemonRoutes } from "./routes.js";
 import { RunLog } from "./runs.js";
 import { type Services, startServices } from "./services.js";
+import { collectStartupGarbage } from "./settle.js";
 
 export interface DaemonOptions {
   paths: HomePaths;
@@ -160,6 +161,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     );
     events.publish("daemon.ready", { url: gateway.url });
     for (const step of afterReady) setImmediate(step);
+    const settle = collectStartupGarbage();
+    undo.push(() => settle.cancel());
     return { url: gateway.url, port: gateway.port, stopped, stop };
   } catch (e) {
     await unwind();
