@@ -42,7 +42,9 @@ async function sh(script: string, extra: Partial<CommandSpec> = {}): Promise<Run
 }
 
 describe.skipIf(!runtime)("podman backend containment", () => {
+  let umask: number;
   beforeAll(async () => {
+    umask = process.umask(0o077); // as src/main.ts sets it: every folder the sandbox uid must read is chmod'ed explicitly
     dir = await tempDir();
     await chmod(dir.path, 0o755);
     ws = join(dir.path, "ws");
@@ -54,6 +56,7 @@ describe.skipIf(!runtime)("podman backend containment", () => {
     sandbox = new PodmanSandbox({ defaultLimits: limits, forbiddenPaths: [join(dir.path, "home")], ...runtime });
   });
   afterAll(async () => {
+    process.umask(umask);
     await sandbox?.close();
     await dir?.[Symbol.asyncDispose]();
   });

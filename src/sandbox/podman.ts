@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { access, chown, lstat, mkdir, readlink, rm, symlink, unlink, writeFile } from "node:fs/promises";
+import { access, chmod, chown, lstat, mkdir, readlink, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { buildEtc } from "./etc.js";
@@ -93,7 +93,8 @@ export class PodmanSandbox implements Sandbox {
     const runtimeDir = await makeRuntimeDir("warden-podman", this.#o.runtimeParent);
     // An empty root: symlinks for /bin, /lib... as the host has them; every folder is a mount point podman fills.
     const rootfs = join(runtimeDir, "rootfs");
-    await mkdir(rootfs, { mode: 0o755 });
+    await mkdir(rootfs);
+    await chmod(rootfs, 0o755); // explicit: Warden runs with umask 077, and the sandbox uid must traverse its root
     const rootDirs: string[] = [];
     for (const name of ["bin", "sbin", "lib", "lib32", "lib64", "libx32"]) {
       const st = await lstat(`/${name}`).catch(() => undefined);
