@@ -68,13 +68,12 @@ export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> 
       writeFileSync(caBundle, authority.bundle());
       chmodSync(caBundle, 0o644); // public certificates only; the sandbox uid must read them (the daemon's umask is 077)
     }
-    proxy = await startEgressProxy(
-      egressDeps(w, (q) => {
-        const d = w.policy.decide(egressAction(q));
-        return { verdict: d.effect, reason: d.reason, ...(d.rule ? { rule: d.rule } : {}) };
-      }),
-      { socketPath, socketMode: 0o666, token, ...(authority ? { authority } : {}) },
-    );
+    proxy = await startEgressProxy(egressDeps(w, policyDecide(w.policy)), {
+      socketPath,
+      socketMode: 0o666,
+      token,
+      ...(authority ? { authority } : {}),
+    });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -112,7 +111,19 @@ function upstreamTrust(config: Config): string | undefined {
   return [...rootCertificates, ...extra].join("\n");
 }
 
-function egressDeps(w: Omit<EgressWiring, "policy">, decide: EgressDecide): EgressDeps {
+/** Each proxied request decided by the policy as the action `{tool: "egress", ...}`. */
+export function policyDecide(policy: PolicyWatcher): EgressDecide {
+  return (q) => {
+    const d = policy.decide(egressAction(q));
+    return { verdict: d.effect, reason: d.reason, ...(d.rule ? { rule: d.rule } : {}) };
+  };
+}
+
+/**
+ * What every daemon-side egress path shares (the proxy, http_request, MCP over HTTP): upstream trust, the resolver,
+ * the exfiltration scanner, secret bindings, limits and the audit sink. `via` names the path in audit events.
+ */
+export function egressDeps(w: Omit<EgressWiring, "policy">, decide: EgressDecide, via?: string): EgressDeps {
   const ca = upstreamTrust(w.config);
   return {
     ...(ca ? { ca } : {}),
@@ -122,7 +133,8 @@ function egressDeps(w: Omit<EgressWiring, "policy">, decide: EgressDecide): Egre
     secrets: secretAccess(w.secrets, w.config.secrets.bindings),
     config: w.config.egress,
     audit: (e) => {
-      void w.audit.append({ type: e.type, actor: "warden", data: { ...e } });
+      // Why swallow: an audit append fails only while the log is closing; the request itself was already decided.
+      void w.audit.append({ type: e.type, actor: "warden", data: { ...e, ...(via ? { via } : {}) } }).catch(() => {});
     },
   };
 }

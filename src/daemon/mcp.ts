@@ -7,14 +7,14 @@ import { tmpdir } from "node:os";
 import type { Tool } from "../agent/index.js";
 import type { AuditSink } from "../audit/index.js";
 import type { Config } from "../config/index.js";
-import { createHttpRequestTool, systemResolver } from "../egress/index.js";
+import { createHttpRequestTool } from "../egress/index.js";
 import type { Route } from "../gateway/index.js";
 import type { Logger } from "../log/index.js";
 import type { McpManager } from "../mcp/index.js";
 import type { Action, DecideContext, Decision, PolicyWatcher } from "../policy/index.js";
 import type { Sandbox } from "../sandbox/index.js";
-import { type SecretRedactor, type SecretStore, secretAccess } from "../secrets/index.js";
-import { egressAction } from "./egress.js";
+import type { SecretRedactor, SecretStore } from "../secrets/index.js";
+import { egressDeps, policyDecide } from "./egress.js";
 
 export interface McpWiring {
   config: Config;
@@ -103,19 +103,8 @@ function deferred(w: McpWiring): McpTools {
 
 async function startManager(w: McpWiring): Promise<McpManager> {
   const { McpManager } = await import("../mcp/index.js");
-  const http = createHttpRequestTool({
-    decide: (q) => {
-      const d = w.policy.decide(egressAction(q));
-      return { verdict: d.effect, reason: d.reason, ...(d.rule ? { rule: d.rule } : {}) };
-    },
-    resolver: systemResolver(),
-    scanner: w.redactor,
-    secrets: secretAccess(w.secrets, w.config.secrets.bindings),
-    config: w.config.egress,
-    audit: (e) => {
-      void w.audit.append({ type: e.type, actor: "warden", data: { ...e, via: "mcp" } }).catch(() => undefined);
-    },
-  });
+  // The same egress path as the proxy and http_request (trust, resolver, guard, bindings), audited as via "mcp".
+  const http = createHttpRequestTool(egressDeps(w, policyDecide(w.policy), "mcp"));
   const log = w.log.child({ domain: "mcp" });
   const manager = new McpManager(w.config.mcp, {
     sandbox: w.sandbox,
