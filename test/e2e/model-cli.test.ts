@@ -3,14 +3,16 @@
 // real daemon with model.provider: embedded (the real node-llama-cpp from engine/, installed by `node bin/warden.js
 // model engine install --dir engine`). The answer is gibberish; what is checked is that the whole path ran, the same
 // way twice.
+
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engineDirs, findEngine } from "../../src/models/engine.js";
-import { assertBuilt, runWarden } from "../support/cli.js";
+import { assertBuilt, runWarden, WARDEN_BIN } from "../support/cli.js";
 import { tinyLlamaGguf } from "../support/gguf.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -43,7 +45,7 @@ async function serveModel() {
 }
 
 describe("warden model", () => {
-  it("pull --url downloads and checks a model; list shows it; a wrong checksum and no server fail clearly", async () => {
+  it("pull --url downloads and checks a model (plain lines, or a bar on a terminal); list shows it; failures are clear", async () => {
     await using dir = await tempDir();
     await using served = await serveModel();
     const home = join(dir.path, "home");
@@ -58,6 +60,26 @@ describe("warden model", () => {
     expect(pulled.stderr).toMatch(/tiny\.gguf: .* \(100%\)/); // plain progress lines: stderr is not a terminal
     expect(pulled.stdout).toMatch(/Downloaded: .*tiny\.gguf/);
     expect(pulled.code).toBe(0);
+
+    // on a terminal: one bar redrawn in place (script(1) gives the command a pseudo-terminal)
+    const argv = [process.execPath, WARDEN_BIN, "model", "pull", "tty.gguf", "--url", served.url, "--sha256", sha256];
+    // (async: the file server runs in this process)
+    const tty = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn("script", ["-qfec", argv.map((a) => `'${a}'`).join(" "), "/dev/null"], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, WARDEN_HOME: home },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.on("error", reject);
+      child.on("close", (status) => resolve({ status, stdout }));
+    });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/\rtty\.gguf \[#{30}\] 100% /);
+    expect(tty.stdout).not.toMatch(/tty\.gguf: .*\(100%\)/);
+    rmSync(join(home, "models", "tty.gguf"));
 
     const list = JSON.parse((await runWarden(["model", "list", "--json"], home)).stdout);
     expect(list.files).toEqual([
