@@ -1,7 +1,8 @@
 // One contract suite, run against every ModelProvider available here: the scripted fake, the OpenAI-compatible
-// provider against the fake server, the Anthropic provider against a fake Messages API, and the embedded engine (real node-llama-cpp) running a scripted tiny GGUF. The
-// engine's grammar makes invalid JSON arguments impossible, and its failures are real ones (a file that does not
-// load, replaced by a good one before the next request), so a backend says which of those it can play.
+// provider against the fake server, the Anthropic provider against a fake Messages API, and the embedded engine (the
+// real node-llama-cpp) running a scripted tiny GGUF. The engine's grammar makes invalid JSON arguments impossible, and
+// its failures are real ones (a file that does not load, replaced by a good one before the next request), so a
+// backend says which of those it can play.
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
