@@ -2,6 +2,7 @@
 // plus the routes `warden ask`, `warden tasks` and `warden halt` use. Without a configured model the task routes
 // answer with a clear error and nothing else changes: the daemon still runs its other services.
 import { chmodSync } from "node:fs";
+import { basename } from "node:path";
 import * as z from "zod";
 import { type AgentEvent, builtinTools, conversationHistory, type RunOutcome, TaskRunner } from "../agent/index.js";
 import type { Approvals } from "../approvals/index.js";
@@ -12,7 +13,7 @@ import { err, ok, WardenError } from "../errors.js";
 import type { EventBus, Route } from "../gateway/index.js";
 import type { HomePaths } from "../home/index.js";
 import type { Logger } from "../log/index.js";
-import { type ChatMessage, type ModelProvider, selectModelProvider } from "../models/index.js";
+import { type ChatMessage, type ModelChoice, type ModelProvider, selectModelProvider } from "../models/index.js";
 import type { PolicyWatcher } from "../policy/index.js";
 import { type ClosableSandbox, createSandbox } from "../sandbox/index.js";
 import { ScheduleService, scheduleRoutes } from "../schedules/index.js";
@@ -43,7 +44,8 @@ export interface AgentWiring {
 }
 
 export interface DaemonAgent {
-  model: { id: string; detail: string } | null;
+  /** The model in use (configured, or found at start-up); null when the agent is off. */
+  model: { id: string; provider: string; name?: string; detail: string } | null;
   routes: Route[];
 }
 
@@ -367,7 +369,10 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     ...scheduleRoutes(schedules, w.audit),
     ...mcp.routes,
   ];
-  return { model: model ? { id: model.id, detail: choice.value.detail } : null, routes };
+  return {
+    model: model ? { id: model.id, ...inUse(choice.value, w.config), detail: choice.value.detail } : null,
+    routes,
+  };
 }
 
 type TreeNode = Task & { children: TreeNode[] };
@@ -389,4 +394,11 @@ function inTree(tasks: Tasks, id: string, root: string): boolean {
     t = t.parent === null ? undefined : tasks.get(t.parent);
   }
   return false;
+}
+
+/** Which provider and model the daemon uses: the configured ones, or what start-up found. */
+function inUse(choice: ModelChoice, config: Config): { provider: string; name?: string } {
+  if (choice.kind === "detected") return { provider: "openai-compatible", name: choice.model };
+  if (choice.kind === "embedded") return { provider: "embedded", name: basename(choice.path) };
+  return { provider: config.model.provider, ...(config.model.model ? { name: config.model.model } : {}) };
 }

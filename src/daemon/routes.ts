@@ -13,7 +13,8 @@ export interface StatusBody {
   startedAt: string;
   uptimeSeconds: number;
   rssBytes: number;
-  model: { provider: string; model?: string | undefined };
+  /** The model in use: configured, or found at start-up (a local server, the embedded engine); "none" when off. */
+  model: { provider: string; model?: string | undefined; detail?: string };
   previousRun?: PreviousRun | undefined;
   policy: { version: string; rules: number };
   approvals: { pending: number };
@@ -43,7 +44,13 @@ export function daemonRoutes(deps: RouteDeps): Route[] {
           startedAt: deps.startedAt.toISOString(),
           uptimeSeconds: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
           rssBytes: process.memoryUsage.rss(),
-          model: { provider: deps.config.model.provider, model: deps.config.model.model },
+          model: deps.services.agent.model
+            ? {
+                provider: deps.services.agent.model.provider,
+                model: deps.services.agent.model.name,
+                detail: deps.services.agent.model.detail,
+              }
+            : { provider: "none" },
           previousRun: deps.previous,
           policy: {
             version: deps.services.policy.current().version,

@@ -38,6 +38,9 @@ describe("warden ask", () => {
     writeFileSync(join(workspace, "notes.txt"), `deploy key: ${SECRET}\n`);
     expect((await runWarden(["secrets", "set", "DEPLOY_KEY"], home, { input: SECRET })).code).toBe(0);
     expect((await runWarden(["start"], home)).code).toBe(0);
+    // status names the model in use, not just the configured provider
+    const status = JSON.parse((await runWarden(["status", "--json"], home)).stdout);
+    expect(status.daemon.model).toMatchObject({ provider: "openai-compatible", model: "fake-model" });
 
     const ask = await runWarden(["ask", "what is in my folder?", "--workspace", workspace, "--json"], home, {
       timeoutMs: 60_000,
@@ -92,6 +95,7 @@ describe("warden ask", () => {
     await runWarden(["init"], home);
     writeFileSync(join(home, "warden.yaml"), "gateway:\n  port: 0\n");
     expect((await runWarden(["start"], home)).code).toBe(0);
+    expect(JSON.parse((await runWarden(["status", "--json"], home)).stdout).daemon.model).toEqual({ provider: "none" });
     const ask = await runWarden(["ask", "hello"], home);
     expect(ask.code).toBe(1);
     expect(ask.stderr).toContain("no model is configured");

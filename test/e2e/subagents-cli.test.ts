@@ -12,12 +12,9 @@ beforeAll(assertBuilt);
 
 const call = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: JSON.stringify(args) }] });
 
+// The starter policy already lets the agent ask its owner (rule ask-the-owner); this test adds sub-agents.
 const RULES = `
 rules:
-  - id: ask-the-owner
-    effect: allow
-    reason: The agent may ask its owner a question.
-    match: { tool: ask_owner, to: owner }
   - id: sub-agents-allowed
     effect: allow
     reason: Sub-agents run on their own in this test.

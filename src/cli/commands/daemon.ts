@@ -87,7 +87,13 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       println(ctx.stdout, `  home      ${d.home}`);
       println(ctx.stdout, `  up        ${d.uptimeSeconds}s since ${d.startedAt}`);
       println(ctx.stdout, `  memory    ${(d.rssBytes / 1024 / 1024).toFixed(1)} MB RSS`);
-      println(ctx.stdout, `  model     ${d.model.provider}${d.model.model ? ` (${d.model.model})` : ""}`);
+      const cloud = d.model.provider === "openai" || d.model.provider === "anthropic";
+      println(
+        ctx.stdout,
+        `  model     ${d.model.provider}${d.model.model ? ` (${d.model.model})` : ""}` +
+          (cloud ? "  CLOUD: prompts and tool results leave this machine" : "") +
+          (d.model.provider === "none" ? "  (agent off: `warden doctor` says how to get a model)" : ""),
+      );
       println(ctx.stdout, `  policy    ${d.policy.rules} rules, version ${d.policy.version.slice(0, 12)}`);
       println(ctx.stdout, `  approvals ${d.approvals.pending} pending`);
       println(ctx.stdout, `  audit     ${d.audit.lastSeq ?? 0} events`);
