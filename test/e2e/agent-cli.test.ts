@@ -1,10 +1,10 @@
 // `warden ask` end to end: the real daemon, the real policy (starter), the real bwrap sandbox, the real OpenAI client
 // against a protocol-faithful fake model server. The model is scripted, and treated as hostile: what it may do is
 // decided by policy; a secret in a file it reads never reaches the model server; an ask waits for a human.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, runWarden } from "../support/cli.js";
+import { assertBuilt, homeWithFakeModel, runWarden } from "../support/cli.js";
 import { type FakeReply, startFakeOpenAI } from "../support/fake-openai.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -13,28 +13,13 @@ beforeAll(assertBuilt);
 const SECRET = "wdn-agent-secret-5b0c9d2e7f";
 const call = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: JSON.stringify(args) }] });
 
-async function setup(dir: string, baseUrl: string) {
-  const home = join(dir, "home");
-  await runWarden(["init"], home);
-  writeFileSync(
-    join(home, "warden.yaml"),
-    `gateway:\n  port: 0\nmodel:\n  provider: openai-compatible\n  baseUrl: ${baseUrl}\n  model: fake-model\n`,
-  );
-  const workspace = join(dir, "ws");
-  mkdirSync(workspace);
-  // As root the sandbox runs as uid 65534, which must reach and write the workspace.
-  chmodSync(dir, 0o711);
-  chmodSync(workspace, 0o777);
-  return { home, workspace };
-}
-
 describe("warden ask", () => {
   it("runs a task through policy and sandbox, and no secret value reaches the model server", async () => {
     await using dir = await tempDir();
     await using fake = await startFakeOpenAI({
       script: [call("exec", { argv: ["ls"] }), call("read_file", { path: "notes.txt" }), { content: "All done." }],
     });
-    const { home, workspace } = await setup(dir.path, fake.baseUrl);
+    const { home, workspace } = await homeWithFakeModel(dir.path, fake.baseUrl);
     writeFileSync(join(workspace, "notes.txt"), `deploy key: ${SECRET}\n`);
     expect((await runWarden(["secrets", "set", "DEPLOY_KEY"], home, { input: SECRET })).code).toBe(0);
     expect((await runWarden(["start"], home)).code).toBe(0);
@@ -68,7 +53,7 @@ describe("warden ask", () => {
     await using fake = await startFakeOpenAI({
       script: [call("exec", { argv: ["make", "deploy"] }), { content: "Understood, not deploying." }],
     });
-    const { home, workspace } = await setup(dir.path, fake.baseUrl);
+    const { home, workspace } = await homeWithFakeModel(dir.path, fake.baseUrl);
     expect((await runWarden(["start"], home)).code).toBe(0);
 
     const ask = await runWarden(["ask", "deploy it", "--workspace", workspace, "--json"], home, { timeoutMs: 60_000 });

@@ -1,28 +1,14 @@
 // `warden chat` end to end, line by line from a pipe: the real daemon, the starter policy, the real OpenAI client
 // against the protocol-faithful fake model server. Shows tool calls, decisions and approvals as they happen, answers
 // an approval inline, streams the answer, and a follow-up carries the earlier turns of the conversation.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, runWarden } from "../support/cli.js";
+import { assertBuilt, homeWithFakeModel, runWarden } from "../support/cli.js";
 import { type FakeReply, type RecordedRequest, startFakeOpenAI } from "../support/fake-openai.js";
 import { tempDir } from "../support/tmp.js";
 
 beforeAll(assertBuilt);
-
-async function setup(dir: string, baseUrl: string) {
-  const home = join(dir, "home");
-  await runWarden(["init"], home);
-  writeFileSync(
-    join(home, "warden.yaml"),
-    `gateway:\n  port: 0\nmodel:\n  provider: openai-compatible\n  baseUrl: ${baseUrl}\n  model: fake-model\n`,
-  );
-  const workspace = join(dir, "ws");
-  mkdirSync(workspace);
-  chmodSync(dir, 0o711);
-  chmodSync(workspace, 0o777);
-  return { home, workspace };
-}
 
 const messagesOf = (req: RecordedRequest) =>
   ((req.body as { messages?: { role: string; content: string | null }[] }).messages ?? []).map((m) => ({
@@ -45,7 +31,7 @@ describe("warden chat", () => {
         return { content: `Earlier: ${earlier.slice(0, -1).join(" | ")}` };
       },
     });
-    const { home, workspace } = await setup(dir.path, fake.baseUrl);
+    const { home, workspace } = await homeWithFakeModel(dir.path, fake.baseUrl);
     expect((await runWarden(["start"], home)).code).toBe(0);
 
     const chat = await runWarden(["chat", "--workspace", workspace], home, {
@@ -94,7 +80,7 @@ describe("warden chat", () => {
         return { content: "Sent." };
       },
     });
-    const { home, workspace } = await setup(dir.path, fake.baseUrl);
+    const { home, workspace } = await homeWithFakeModel(dir.path, fake.baseUrl);
     writeFileSync(
       join(home, "policy", "50-ask.yaml"),
       "rules:\n  - id: ask-owner\n    effect: allow\n    reason: questions to the owner\n    match: { tool: ask_owner }\n",
@@ -116,7 +102,7 @@ describe("warden chat", () => {
     await using fake = await startFakeOpenAI({
       script: [{ toolCalls: [{ name: "exec", arguments: JSON.stringify({ argv: ["make", "deploy"] }) }] }],
     });
-    const { home, workspace } = await setup(dir.path, fake.baseUrl);
+    const { home, workspace } = await homeWithFakeModel(dir.path, fake.baseUrl);
     expect((await runWarden(["start"], home)).code).toBe(0);
     const chat = await runWarden(["chat", "--workspace", workspace], home, { input: "deploy it\n", timeoutMs: 60_000 });
     expect(chat.code).toBe(4);

@@ -1,10 +1,5 @@
-// Sub-agents, messages and questions to the owner, end to end: the real daemon, the starter policy plus two rules,
-// the real OpenAI client against the fake model server. A task asks its owner, survives a daemon restart while it
-// waits, and goes on with the answer from `warden answer`; a task delegates to a sub-agent that messages the owner.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, runWarden } from "../support/cli.js";
+import { assertBuilt, homeWithFakeModel, runWarden } from "../support/cli.js";
 import { type FakeReply, startFakeOpenAI } from "../support/fake-openai.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -21,18 +16,6 @@ rules:
     match: { tool: spawn_agent }
 `;
 
-async function setup(dir: string, baseUrl: string) {
-  const home = join(dir, "home");
-  await runWarden(["init"], home);
-  writeFileSync(
-    join(home, "warden.yaml"),
-    `gateway:\n  port: 0\nmodel:\n  provider: openai-compatible\n  baseUrl: ${baseUrl}\n  model: fake-model\n`,
-  );
-  mkdirSync(join(home, "policy"), { recursive: true });
-  writeFileSync(join(home, "policy", "10-agent.yaml"), RULES);
-  return home;
-}
-
 const show = async (home: string, id: string) =>
   JSON.parse((await runWarden(["tasks", "show", id, "--json"], home)).stdout);
 
@@ -42,7 +25,7 @@ describe("ask_owner, spawn_agent and send_message through the daemon", () => {
     await using fake = await startFakeOpenAI({
       script: [call("ask_owner", { question: "Which colour?" }), { content: "Painting it blue." }],
     });
-    const home = await setup(dir.path, fake.baseUrl);
+    const { home } = await homeWithFakeModel(dir.path, fake.baseUrl, { policy: RULES });
     expect((await runWarden(["start"], home)).code).toBe(0);
 
     const ask = await runWarden(["ask", "paint the shed", "--json"], home, { timeoutMs: 60_000 });
@@ -85,7 +68,7 @@ describe("ask_owner, spawn_agent and send_message through the daemon", () => {
         { content: "The sub-agent said: one two three" },
       ],
     });
-    const home = await setup(dir.path, fake.baseUrl);
+    const { home } = await homeWithFakeModel(dir.path, fake.baseUrl, { policy: RULES });
     expect((await runWarden(["start"], home)).code).toBe(0);
     const ask = await runWarden(["ask", "delegate the counting", "--json"], home, { timeoutMs: 60_000 });
     expect(ask.stderr).toBe("");
@@ -113,7 +96,7 @@ describe("ask_owner, spawn_agent and send_message through the daemon", () => {
         { content: "The deadline is Friday." },
       ],
     });
-    const home = await setup(dir.path, fake.baseUrl);
+    const { home } = await homeWithFakeModel(dir.path, fake.baseUrl, { policy: RULES });
     expect((await runWarden(["start"], home)).code).toBe(0);
     const ask = await runWarden(["ask", "plan the week", "--json"], home, { timeoutMs: 60_000 });
     expect(ask.code).toBe(4);

@@ -1,6 +1,7 @@
 // Runs the built `warden` binary as a user would, against a home folder of the test's own.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const WARDEN_BIN = fileURLToPath(new URL("../../bin/warden.js", import.meta.url));
@@ -44,4 +45,28 @@ export function runWarden(
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * A home in `dir/home` whose model is the fake OpenAI-compatible server at `baseUrl`, plus a workspace `dir/ws`
+ * reachable by the sandbox (as root it runs as uid 65534, which must reach and write it). `policy` is written as an
+ * extra policy file beside the starter one.
+ */
+export async function homeWithFakeModel(
+  dir: string,
+  baseUrl: string,
+  options: { policy?: string } = {},
+): Promise<{ home: string; workspace: string }> {
+  const home = join(dir, "home");
+  await runWarden(["init"], home);
+  writeFileSync(
+    join(home, "warden.yaml"),
+    `gateway:\n  port: 0\nmodel:\n  provider: openai-compatible\n  baseUrl: ${baseUrl}\n  model: fake-model\n`,
+  );
+  if (options.policy !== undefined) writeFileSync(join(home, "policy", "10-test.yaml"), options.policy);
+  const workspace = join(dir, "ws");
+  mkdirSync(workspace);
+  chmodSync(dir, 0o711);
+  chmodSync(workspace, 0o777);
+  return { home, workspace };
 }
