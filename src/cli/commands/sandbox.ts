@@ -23,32 +23,40 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
     .passThroughOptions()
     .action(async (argv: string[], opts: ExecOpts) => {
       // Fetched together: each import is a file read and parse, and one after the other they add up on a cold start.
-      const [{ WardenError }, { homePaths }, { loadConfigFile }, { createSandbox, sandboxExec }] = await Promise.all([
+      // Only the sandbox section of the config: with the file in the YAML cache, the parser and the other domains'
+      // schemas never load (src/config/section.ts).
+      const [{ WardenError }, { homePaths, openYamlCache }, { loadConfigSection }, sandboxDomain] = await Promise.all([
         import("../../errors.js"),
         import("../../home/index.js"),
-        import("../../config/index.js"),
+        import("../../config/section.js"),
         import("../../sandbox/index.js"),
       ]);
+      const { createSandbox, sandboxConfigSchema, sandboxExec } = sandboxDomain;
       if (opts.net !== "none" && opts.net !== "proxy") throw new WardenError("USAGE", "--net must be none or proxy");
       const timeoutSec = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeoutSec !== undefined && !(timeoutSec > 0))
         throw new WardenError("USAGE", "--timeout must be a positive number of seconds");
       const paths = homePaths(ctx.homeRoot);
-      const config = loadConfigFile(paths.config);
+      const sandboxConfig = await loadConfigSection(
+        paths.config,
+        "sandbox",
+        sandboxConfigSchema,
+        openYamlCache(paths.yamlCache),
+      );
       // --net proxy goes through the running daemon's egress proxy, which decides every connection by policy.
       let proxy: { socketPath: string; token: string; caBundle?: string } | undefined;
       if (opts.net === "proxy") {
         const { lockHeld, readPidFile } = await import("../../daemon/locate.js");
         proxy = lockHeld(paths) ? readPidFile(paths)?.egress : undefined;
       }
-      const created = createSandbox(config.sandbox, { forbiddenPaths: [paths.root] });
+      const created = createSandbox(sandboxConfig, { forbiddenPaths: [paths.root] });
       if (!created.ok) throw created.error;
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       try {
-        ctx.exitCode = await sandboxExec(created.value, config.sandbox, {
+        ctx.exitCode = await sandboxExec(created.value, sandboxConfig, {
           argv,
           cwd: ctx.cwd,
           // Piped input goes to the command; a terminal stays with warden (so Ctrl-C reaches it).
