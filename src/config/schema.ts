@@ -19,13 +19,7 @@ import { secretsConfigSchema } from "../secrets/config.js";
 // every Warden process that validates anything reads warden.yaml first, and this keeps zod out of commands that don't.
 z.config({ jitless: true });
 
-/** A reference to a secret held by the host; the value itself never appears in config. */
-export const secretHandle = z
-  .string()
-  .regex(
-    /^secret:[A-Za-z0-9_.-]{1,64}$/,
-    "expected a secret handle like secret:NAME (store the value with `warden secrets set`)",
-  );
+export { secretHandle } from "../secrets/config.js";
 
 const LOOPBACK_HOSTS = ["localhost", "::1", "[::1]"];
 

@@ -3,12 +3,7 @@
 // the machine; their key is always a secret handle.
 import * as z from "zod";
 
-const secretHandle = z
-  .string()
-  .regex(
-    /^secret:[A-Za-z0-9_.-]{1,64}$/,
-    "expected a secret handle like secret:NAME (store the value with `warden secrets set`)",
-  );
+import { secretHandle } from "../secrets/config.js";
 
 export const MODEL_PROVIDERS = ["none", "openai-compatible", "embedded", "openai", "anthropic"] as const;
 export const CLOUD_PROVIDERS: readonly string[] = ["openai", "anthropic"];
