@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { builtinTools, runTask, systemPrompt, toolSpecs } from "../../dist/agent/index.js";
 import { AuditLog, ExecutionJournal } from "../../dist/audit/index.js";
+import { createHttpRequestTool } from "../../dist/egress/index.js";
 import { ValueRedactor } from "../../dist/log/index.js";
 import { compilePolicyTexts } from "../../dist/policy/index.js";
 import { SqliteStore } from "../../dist/store/index.js";
@@ -164,7 +165,19 @@ async function baseline() {
   return { turn: stats(turn) };
 }
 
-const tools = toolSpecs(builtinTools({ sandbox: instantSandbox }));
+// Every built-in tool the daemon registers (the prompt size counts them all); the specs need no working deps.
+const unused = () => {
+  throw new Error("not called: only the tool specs are read");
+};
+const tools = toolSpecs(
+  builtinTools({
+    sandbox: instantSandbox,
+    channels: { send: unused },
+    subagents: { tasks: {}, runChild: unused },
+    owner: { ask: unused },
+    http: { tool: createHttpRequestTool({}), decide: unused },
+  }),
+);
 const prompt = systemPrompt("/home/user/.local/share/warden/workspaces/t_XXXXXXXXXXXX");
 const promptBytes = Buffer.byteLength(prompt);
 const toolBytes = Buffer.byteLength(JSON.stringify(tools));
