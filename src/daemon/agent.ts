@@ -65,7 +65,10 @@ const askBody = z.strictObject({
 });
 
 export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
-  const sandboxed = createSandbox(w.config.sandbox, { forbiddenPaths: [w.paths.root] });
+  // Warden's home is never visible in a sandbox; a task's own workspace under <home>/workspaces is (only that folder).
+  const sandboxed = createSandbox(w.config.sandbox, {
+    forbiddenPaths: [{ path: w.paths.root, workspaces: w.paths.workspaces }],
+  });
   if (!sandboxed.ok) throw sandboxed.error; // fail closed: no sandbox, no daemon
   const sandbox: ClosableSandbox = sandboxed.value;
   w.onClose(() => sandbox.close?.());

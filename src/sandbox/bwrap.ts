@@ -28,6 +28,7 @@ import { makeRuntimeDir } from "./runtime-dir.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
+import type { ForbiddenPath } from "./plan.js";
 
 /**
  * Where `npm run build` puts the compiled limits helper (helper/build.mjs). This file sits two folders below the
@@ -50,7 +51,7 @@ export interface BwrapOptions {
   /** Host uid/gid sandboxes run as when this process is root (never root itself). */
   runAs?: { uid: number; gid: number };
   /** Paths no sandbox may see or be given: Warden's home (database, secrets, token, audit). */
-  forbiddenPaths?: readonly string[];
+  forbiddenPaths?: readonly ForbiddenPath[];
   /** Limits for fields a CommandSpec leaves out. */
   defaultLimits: Limits;
   /** Parent folder of the private runtime folder (synthetic /etc, helper); default runtimeParent(). */

@@ -6,10 +6,11 @@ import { DEFAULT_PROFILE, profileLimits, resolveProfile, type SandboxConfig } fr
 import { NoneSandbox } from "./none.js";
 import { PodmanSandbox } from "./podman.js";
 import type { Sandbox } from "./types.js";
+import type { ForbiddenPath } from "./plan.js";
 
 export interface SandboxDeps {
   /** Warden's home and anything else no sandbox may see or be granted. */
-  forbiddenPaths: readonly string[];
+  forbiddenPaths: readonly ForbiddenPath[];
   /** Parent of the private runtime folder (synthetic /etc); default the OS temp folder. */
   runtimeParent?: string;
   /** Node binary for the in-sandbox egress bridge; default process.execPath. */

@@ -11,11 +11,12 @@ import { planPaths } from "./plan.js";
 import { innerCommand, sandboxEnv } from "./profile.js";
 import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
+import type { ForbiddenPath } from "./plan.js";
 
 export interface NoneOptions {
   defaultLimits: Limits;
   prlimitPath?: string;
-  forbiddenPaths?: readonly string[];
+  forbiddenPaths?: readonly ForbiddenPath[];
   /** Host uid/gid commands run as when this process is root (never root itself); default 65534:65534. */
   runAs?: { uid: number; gid: number };
 }

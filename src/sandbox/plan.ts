@@ -38,15 +38,28 @@ export interface PlannedPaths {
   proxySocket?: string;
 }
 
+/**
+ * A host path no sandbox may see or be granted: a path, or Warden's home with the folder inside it where task
+ * workspaces live (`workspaces`): a workspace strictly inside that folder is allowed, nothing else that overlaps the
+ * home is. Only the workspace itself is mounted, so the rest of the home stays invisible either way.
+ */
+export type ForbiddenPath = string | { readonly path: string; readonly workspaces: string };
+
 export async function planPaths(input: {
   workspace: string;
   cwd?: string | undefined;
   paths?: readonly { path: string; write?: boolean | undefined }[] | undefined;
   writableSensitive?: readonly string[] | undefined;
   proxySocket?: string | undefined;
-  forbidden: readonly string[];
+  forbidden: readonly ForbiddenPath[];
 }): Promise<Result<PlannedPaths, WardenError>> {
-  const forbidden = input.forbidden.map((f) => real(f) ?? resolve(f));
+  const canonical = (p: string) => real(p) ?? resolve(p);
+  const entries = input.forbidden.map((f) =>
+    typeof f === "string"
+      ? { path: canonical(f), workspaces: undefined }
+      : { path: canonical(f.path), workspaces: canonical(f.workspaces) },
+  );
+  const forbidden = entries.map((e) => e.path);
   const ws = real(input.workspace);
   if (!ws || !statSync(ws).isDirectory())
     return refuse(
@@ -54,9 +67,11 @@ export async function planPaths(input: {
       "create the folder or pass --workspace DIR",
     );
   if (ws === "/") return refuse("the workspace cannot be /", "pass a project folder as --workspace");
-  for (const f of forbidden)
-    if (overlaps(ws, f))
-      return refuse(`workspace ${ws} overlaps Warden's own home ${f}`, "use a workspace outside Warden's home");
+  for (const f of entries) {
+    const taskWorkspace = f.workspaces !== undefined && ws !== f.workspaces && isInside(ws, f.workspaces);
+    if (overlaps(ws, f.path) && !taskWorkspace)
+      return refuse(`workspace ${ws} overlaps Warden's own home ${f.path}`, "use a workspace outside Warden's home");
+  }
 
   const cwdAbs = resolve(ws, input.cwd ?? ".");
   const cwd = real(cwdAbs) ?? cwdAbs;

@@ -18,6 +18,7 @@ import { makeRuntimeDir } from "./runtime-dir.js";
 import { ociSeccompProfile } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
+import type { ForbiddenPath } from "./plan.js";
 
 export interface PodmanOptions {
   /** The podman binary; default /usr/bin/podman. PATH is never searched. */
@@ -26,7 +27,7 @@ export interface PodmanOptions {
   ociRuntime?: string;
   /** Host uid/gid commands run as when this process is root (never root itself). */
   runAs?: { uid: number; gid: number };
-  forbiddenPaths?: readonly string[];
+  forbiddenPaths?: readonly ForbiddenPath[];
   defaultLimits: Limits;
   runtimeParent?: string;
   /** This process's uid; injectable for tests. */

@@ -48,6 +48,26 @@ describe("warden ask", () => {
     expect(tasks[0]).toMatchObject({ state: "done" });
   });
 
+  it("runs commands in the task's own workspace under the home when no --workspace is given", async () => {
+    await using dir = await tempDir();
+    await using fake = await startFakeOpenAI({
+      script: [
+        call("write_file", { path: "hello.txt", content: "hi\n" }),
+        call("exec", { argv: ["ls"] }),
+        { content: "Listed." },
+      ],
+    });
+    const { home } = await homeWithFakeModel(dir.path, fake.baseUrl);
+    expect((await runWarden(["start"], home)).code).toBe(0);
+    const ask = await runWarden(["ask", "make a file and list it", "--json"], home, { timeoutMs: 60_000 });
+    expect(JSON.parse(ask.stdout)).toMatchObject({ state: "done", workspace: expect.stringContaining("/workspaces/") });
+    // The sandboxed ls ran in that workspace (not refused as "inside Warden's home") and saw the file.
+    const tools = (fake.chatBodies().at(-1) as { messages: { role: string; content: string }[] }).messages.filter(
+      (m) => m.role === "tool",
+    );
+    expect(JSON.parse(tools.at(-1)?.content ?? "{}")).toMatchObject({ ok: true, exitCode: 0, stdout: "hello.txt\n" });
+  });
+
   it("stops at an ask with exit 4 and the approval id; a denial goes back to the model with its reason", async () => {
     await using dir = await tempDir();
     await using fake = await startFakeOpenAI({

@@ -49,7 +49,9 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
         const { lockHeld, readPidFile } = await import("../../daemon/locate.js");
         proxy = lockHeld(paths) ? readPidFile(paths)?.egress : undefined;
       }
-      const created = createSandbox(sandboxConfig, { forbiddenPaths: [paths.root] });
+      const created = createSandbox(sandboxConfig, {
+        forbiddenPaths: [{ path: paths.root, workspaces: paths.workspaces }], // as the daemon: task workspaces only
+      });
       if (!created.ok) throw created.error;
       const abort = new AbortController();
       const onSignal = () => abort.abort();
