@@ -2,16 +2,14 @@
 // real bubblewrap sandbox, with a secret in its env, a log kept in memory and a marker in its argv so a test can find
 // its own server processes in /proc. For tests only.
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mcpServerFixture } from "../../test/support/mcp-fixture.js";
 import { ValueRedactor } from "../log/index.js";
 import { BwrapSandbox, DEFAULT_PROFILE, profileLimits, sandboxConfigSchema } from "../sandbox/index.js";
 import { mcpConfigSchema, mcpServerSchema } from "./config.js";
 import { type ConnectionDeps, McpConnection } from "./connection.js";
 import { McpManager } from "./manager.js";
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const FIXTURE = join(REPO, "test/support/mcp-server.mjs");
+const FIXTURE = mcpServerFixture();
 export const TEST_SECRET = "mcp-s3cret-4f1e2d3c";
 
 export interface LogLine {
@@ -40,8 +38,8 @@ export function testSandbox(): BwrapSandbox {
 /** The argv and grants that run the test server in the sandbox; `marker` ends up in its command line. */
 export function testServerConfig(mode: string, marker: string, extra: Record<string, unknown> = {}) {
   return {
-    command: ["node", FIXTURE, mode, marker],
-    paths: [{ path: join(REPO, "test/support") }, { path: join(REPO, "node_modules") }],
+    command: ["node", FIXTURE.script, mode, marker],
+    paths: FIXTURE.paths.map((path) => ({ path })),
     ...extra,
   };
 }

@@ -4,16 +4,16 @@
 // server process behind.
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, runWarden } from "../support/cli.js";
 import { type FakeReply, startFakeOpenAI } from "../support/fake-openai.js";
+import { mcpServerFixture } from "../support/mcp-fixture.js";
 import { startMcpHttpServer } from "../support/mcp-http.js";
 import { tempDir } from "../support/tmp.js";
 
 beforeAll(assertBuilt);
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const fixture = mcpServerFixture();
 const call = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: JSON.stringify(args) }] });
 
 function serverProcesses(marker: string): number[] {
@@ -55,8 +55,8 @@ model:
 mcp:
   servers:
     test:
-      command: [node, ${join(REPO, "test/support/mcp-server.mjs")}, normal, ${marker}]
-      paths: [{ path: ${join(REPO, "test/support")} }, { path: ${join(REPO, "node_modules")} }]
+      command: [node, ${fixture.script}, normal, ${marker}]
+      paths: [${fixture.paths.map((p) => `{ path: ${p} }`).join(", ")}]
 `,
     );
     writeFileSync(
