@@ -21,6 +21,7 @@ import { err, ok, type Result, WardenError } from "../errors.js";
 import { BRIDGE_SOURCE } from "./bridge.js";
 import { buildEtc } from "./etc.js";
 import { bwrapVersion, userNamespaceFix } from "./host.js";
+import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { bwrapArgs, innerCommand, LIMITS_HELPER_IN_SANDBOX, type RootEntry, sandboxEnv } from "./profile.js";
 import { limitsHit, type Running, runIo, runProcess, type SpawnPlan } from "./runner.js";
@@ -28,7 +29,6 @@ import { makeRuntimeDir } from "./runtime-dir.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
-import type { ForbiddenPath } from "./plan.js";
 
 /**
  * Where `npm run build` puts the compiled limits helper (helper/build.mjs). This file sits two folders below the

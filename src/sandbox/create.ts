@@ -4,9 +4,9 @@ import { err, ok, type Result, WardenError } from "../errors.js";
 import { BwrapSandbox } from "./bwrap.js";
 import { DEFAULT_PROFILE, profileLimits, resolveProfile, type SandboxConfig } from "./config.js";
 import { NoneSandbox } from "./none.js";
+import type { ForbiddenPath } from "./plan.js";
 import { PodmanSandbox } from "./podman.js";
 import type { Sandbox } from "./types.js";
-import type { ForbiddenPath } from "./plan.js";
 
 export interface SandboxDeps {
   /** Warden's home and anything else no sandbox may see or be granted. */

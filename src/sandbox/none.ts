@@ -7,11 +7,11 @@ import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { err, ok, type Result, WardenError } from "../errors.js";
+import type { ForbiddenPath } from "./plan.js";
 import { planPaths } from "./plan.js";
 import { innerCommand, sandboxEnv } from "./profile.js";
 import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
-import type { ForbiddenPath } from "./plan.js";
 
 export interface NoneOptions {
   defaultLimits: Limits;

@@ -11,6 +11,7 @@ import { access, chmod, chown, lstat, mkdir, readlink, rm, symlink, unlink, writ
 import { join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { buildEtc } from "./etc.js";
+import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { sandboxEnv } from "./profile.js";
 import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
@@ -18,7 +19,6 @@ import { makeRuntimeDir } from "./runtime-dir.js";
 import { ociSeccompProfile } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
-import type { ForbiddenPath } from "./plan.js";
 
 export interface PodmanOptions {
   /** The podman binary; default /usr/bin/podman. PATH is never searched. */
