@@ -10,13 +10,10 @@
 //   process (SSE streaming); 200 tasks posted at once (detach), each turn: list_dir, exec ls (real bubblewrap),
 //   then an answer. The daemon's RSS is sampled from /proc every 20 ms and its peak (VmHWM) read at the end; baseline:
 //   the same daemon idle, before the tasks. Target: peak < 200 MB.
-import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { builtinTools, TaskRunner } from "../../dist/agent/index.js";
 import { AuditLog, ExecutionJournal } from "../../dist/audit/index.js";
@@ -24,8 +21,8 @@ import { ValueRedactor } from "../../dist/log/index.js";
 import { compilePolicyTexts } from "../../dist/policy/index.js";
 import { SqliteStore } from "../../dist/store/index.js";
 import { Tasks } from "../../dist/tasks/index.js";
+import { benchDaemon, fakeModel } from "./daemon.mjs";
 
-const WARDEN = fileURLToPath(new URL("../../bin/warden.js", import.meta.url));
 const TASKS = Number(process.env.BENCH_TASKS ?? 200);
 const LOADS = [
   ["owner", 0.55],
@@ -185,88 +182,24 @@ async function bareLoop() {
   return { wallMs: +(performance.now() - t0).toFixed(1) };
 }
 
-/** A zero-latency OpenAI-compatible server (SSE), answering by the number of tool results in the request. */
-function fakeServer() {
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => {
-      body += d;
-    });
-    req.on("end", () => {
-      if (req.method === "GET" && req.url?.endsWith("/models")) {
-        res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ object: "list", data: [{ id: "bench", object: "model", owned_by: "bench" }] }));
-      }
-      const json = JSON.parse(body || "{}");
-      const done = (json.messages ?? []).filter((m) => m.role === "tool").length;
-      const call = [
-        { name: "list_dir", arguments: "{}" },
-        { name: "exec", arguments: '{"argv":["ls"]}' },
-      ][done];
-      const base = { id: "cmpl", object: "chat.completion.chunk", created: 0, model: "bench" };
-      const chunk = (delta, finish = null) =>
-        `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      if (call) {
-        res.write(
-          chunk({ role: "assistant", tool_calls: [{ index: 0, id: `c${done}`, type: "function", function: call }] }),
-        );
-        res.write(chunk({}, "tool_calls"));
-      } else {
-        res.write(chunk({ role: "assistant", content: "done" }));
-        res.write(chunk({}, "stop"));
-      }
-      res.write(
-        `data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 100, completion_tokens: 5, total_tokens: 105 } })}\n\n`,
-      );
-      res.end("data: [DONE]\n\n");
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-const warden = (args, home) =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [WARDEN, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, WARDEN_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-    });
-    child.on("close", (code) => resolve({ code, out }));
-  });
+/** The model: list_dir, then ls in the sandbox, then the answer (by the number of tool results so far). */
+const script = (json) => {
+  const done = (json.messages ?? []).filter((m) => m.role === "tool").length;
+  const call = [
+    { name: "list_dir", arguments: "{}" },
+    { name: "exec", arguments: '{"argv":["ls"]}' },
+  ][done];
+  return call ? { call } : { content: "done" };
+};
 
 const status = (pid) => readFileSync(`/proc/${pid}/status`, "utf8");
 const kb = (s, field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(s)?.[1] ?? Number.NaN);
 
 async function inDaemon() {
-  const server = await fakeServer();
-  const dir = mkdtempSync(join(tmpdir(), "warden-bench-daemon-"));
-  const home = join(dir, "home");
+  const server = await fakeModel(script);
+  const daemon = await benchDaemon(server, { config: "store:\n  durability: normal\n" });
+  const { info, token, api } = daemon;
   try {
-    chmodSync(dir, 0o711);
-    if ((await warden(["init"], home)).code !== 0) throw new Error("warden init failed");
-    const { port } = server.address();
-    writeFileSync(
-      join(home, "warden.yaml"),
-      `gateway:\n  port: 0\nmodel:\n  provider: openai-compatible\n  baseUrl: http://127.0.0.1:${port}/v1\n  model: bench\nstore:\n  durability: normal\n`,
-    );
-    mkdirSync(join(home, "workspaces"), { recursive: true });
-    const started = await warden(["start"], home);
-    if (started.code !== 0) throw new Error(`warden start failed: ${started.out}`);
-    const info = JSON.parse(readFileSync(join(home, "run", "warden.pid"), "utf8"));
-    const token = readFileSync(join(home, "token"), "utf8").trim();
-    const api = (method, path, body) =>
-      fetch(new URL(path, info.url), {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      }).then((r) => r.json());
     await new Promise((r) => setTimeout(r, 1000)); // settle after start-up
     const idleRssMB = kb(status(info.pid), "VmRSS") / 1024;
     let sampledPeak = 0;
@@ -314,12 +247,10 @@ async function inDaemon() {
       afterRssMB: +(kb(s, "VmRSS") / 1024).toFixed(1),
       targetPeakRssMB: 200,
     };
-    await warden(["stop"], home);
     return result;
   } finally {
     server.close();
-    await warden(["stop"], home);
-    rmSync(dir, { recursive: true, force: true });
+    await daemon.close();
   }
 }
 

@@ -1,17 +1,13 @@
-// bench/agent/halt: how fast the kill switch works in a real daemon. Tasks run `sleep 30` in real bubblewrap sandboxes
+// bench/agent/halt: how fast the kill switch works in a real daemon. Tasks run `sleep 31.5` in real bubblewrap sandboxes
 // (allowed by a rule), others wait on an approval (exec of anything else asks), more wait in the queue; then
 // `POST /v1/halt`. Measured: until the API answers, and until every task has ended, no sandboxed process is left and
-// no approval is pending. Baseline in the same run: SIGKILL of the same number of bare `sleep 30` processes until the
+// no approval is pending. Baseline in the same run: SIGKILL of the same number of bare `sleep` processes until the
 // kernel has reaped them (the floor of "kill a process"). Target: everything stopped within 1 s. Prints one JSON
 // object. Needs `npm run build` first. Usage: node bench/agent/halt.mjs [rounds]
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readdirSync, readFileSync } from "node:fs";
+import { benchDaemon, fakeModel } from "./daemon.mjs";
 
-const WARDEN = fileURLToPath(new URL("../../bin/warden.js", import.meta.url));
 const ROUNDS = Number(process.argv[2] ?? 5);
 const SLEEPERS = 6; // more than the owner's 2 runner slots: two run, four queue
 const ASKERS = 4;
@@ -25,55 +21,13 @@ rules:
     match: { tool: exec, executable: sleep, argv: ["${MARK}"] }
 `;
 
-/** A zero-latency OpenAI-compatible server: the first turn of a task is its tool call, the second its answer. */
-function fakeModel() {
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => {
-      body += d;
-    });
-    req.on("end", () => {
-      if (req.method === "GET") {
-        res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ object: "list", data: [{ id: "bench", object: "model", owned_by: "bench" }] }));
-      }
-      const json = JSON.parse(body || "{}");
-      const prompt = String(json.messages?.find((m) => m.role === "user")?.content ?? "");
-      const answered = (json.messages ?? []).some((m) => m.role === "tool");
-      const argv = prompt.includes("sleep") ? ["sleep", MARK] : ["touch", "asked"];
-      const base = { id: "c", object: "chat.completion.chunk", created: 0, model: "bench" };
-      const chunk = (delta, finish = null) =>
-        `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      if (answered) {
-        res.write(chunk({ role: "assistant", content: "done" }));
-        res.write(chunk({}, "stop"));
-      } else {
-        const call = { name: "exec", arguments: JSON.stringify({ argv }) };
-        res.write(chunk({ role: "assistant", tool_calls: [{ index: 0, id: "t1", type: "function", function: call }] }));
-        res.write(chunk({}, "tool_calls"));
-      }
-      res.end("data: [DONE]\n\n");
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-const warden = (args, home) =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [WARDEN, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, WARDEN_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-    });
-    child.on("close", (code) => resolve({ code, out }));
-  });
+/** The model: a task's first turn is its exec (sleep for "sleep ..." prompts, else a command that asks), then done. */
+const script = (json) => {
+  const prompt = String(json.messages?.find((m) => m.role === "user")?.content ?? "");
+  if ((json.messages ?? []).some((m) => m.role === "tool")) return { content: "done" };
+  const argv = prompt.includes("sleep") ? ["sleep", MARK] : ["touch", "asked"];
+  return { call: { name: "exec", arguments: JSON.stringify({ argv }) } };
+};
 
 /** Processes whose command line is exactly `sleep MARK` (in any pid namespace: /proc shows them all). */
 function sleepers() {
@@ -146,29 +100,10 @@ const median = (xs) => {
 };
 const round = (x) => (x === null ? null : Math.round(x * 10) / 10);
 
-const server = await fakeModel();
-const dir = mkdtempSync(join(tmpdir(), "warden-bench-halt-"));
-const home = join(dir, "home");
+const server = await fakeModel(script);
+const daemon = await benchDaemon(server, { policy: POLICY });
 try {
-  chmodSync(dir, 0o711);
-  if ((await warden(["init"], home)).code !== 0) throw new Error("warden init failed");
-  const { port } = server.address();
-  writeFileSync(
-    join(home, "warden.yaml"),
-    `gateway:\n  port: 0\nmodel:\n  provider: openai-compatible\n  baseUrl: http://127.0.0.1:${port}/v1\n  model: bench\n`,
-  );
-  writeFileSync(join(home, "policy", "10-bench.yaml"), POLICY);
-  const started = await warden(["start"], home);
-  if (started.code !== 0) throw new Error(`warden start failed: ${started.out}`);
-  const info = JSON.parse(readFileSync(join(home, "run", "warden.pid"), "utf8"));
-  const token = readFileSync(join(home, "token"), "utf8").trim();
-  const api = (method, path, body) =>
-    fetch(new URL(path, info.url), {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    }).then((r) => r.json());
-
+  const { api } = daemon;
   const rounds = [];
   const bare = [];
   for (let i = 0; i < ROUNDS; i++) {
@@ -200,6 +135,5 @@ try {
   );
 } finally {
   server.close();
-  await warden(["stop"], home);
-  rmSync(dir, { recursive: true, force: true });
+  await daemon.close();
 }
