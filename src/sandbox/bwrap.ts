@@ -18,6 +18,7 @@ import {
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { err, ok, type Result, WardenError } from "../errors.js";
+import { probeTrue, unavailable } from "./backend.js";
 import { BRIDGE_SOURCE } from "./bridge.js";
 import { buildEtc } from "./etc.js";
 import { bwrapVersion, userNamespaceFix } from "./host.js";
@@ -74,9 +75,6 @@ interface Prepared {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const unavailable = (message: string, fix: string, cause?: unknown) =>
-  new WardenError("SANDBOX_UNAVAILABLE", message, { fix }, { cause });
 
 /** The real path of an existing regular file, else undefined. */
 function realFile(p: string): string | undefined {
@@ -197,10 +195,8 @@ export class BwrapSandbox implements Sandbox {
   async probe(): Promise<Result<SandboxInfo, WardenError>> {
     const prep = await this.#ready();
     if (!prep.ok) return prep;
-    const r = await this.run({ argv: ["true"], workspace: join(prep.value.runtimeDir, "probe") });
-    if (!r.ok) return r;
-    if (r.value.exitCode !== 0)
-      return err(unavailable(`a sandboxed \`true\` exited ${r.value.exitCode}`, await userNamespaceFix()));
+    const ran = await probeTrue(this, prep.value.runtimeDir, userNamespaceFix);
+    if (!ran.ok) return ran;
     const version = await bwrapVersion(this.bwrapPath);
     if (!version.ok) return version;
     return ok({ backend: "bwrap", version: version.value });

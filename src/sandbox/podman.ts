@@ -10,6 +10,7 @@ import { constants } from "node:fs";
 import { access, chmod, chown, lstat, mkdir, readlink, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
+import { probeTrue, unavailable } from "./backend.js";
 import { buildEtc } from "./etc.js";
 import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
@@ -49,9 +50,6 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // The command runs behind a tiny shell that first says "started" on fd 3: only then is an exit code the command's
 // (podman itself exits 125-127 for its own failures, which the command could also return).
 const STARTED_WRAPPER = 'printf S >&3; exec 3>&-; exec "$@"';
-
-const unavailable = (message: string, fix: string, cause?: unknown) =>
-  new WardenError("SANDBOX_UNAVAILABLE", message, { fix }, { cause });
 
 function engine(file: string, args: string[], timeout = 30_000): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -122,10 +120,8 @@ export class PodmanSandbox implements Sandbox {
   async probe(): Promise<Result<SandboxInfo, WardenError>> {
     const prep = await this.#ready();
     if (!prep.ok) return prep;
-    const r = await this.run({ argv: ["true"], workspace: join(prep.value.runtimeDir, "probe") });
-    if (!r.ok) return r;
-    if (r.value.exitCode !== 0)
-      return err(unavailable(`a contained \`true\` exited ${r.value.exitCode}`, "podman info"));
+    const ran = await probeTrue(this, prep.value.runtimeDir, () => "podman info");
+    if (!ran.ok) return ran;
     const v = await engine(this.enginePath, ["--version"]);
     return ok({ backend: "podman", version: v.out.trim().replace(/^podman version\s+/, "") });
   }
