@@ -138,7 +138,11 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
             sandbox,
             ...(owner ? { fileOwner: owner } : {}),
             channels,
-            owner: { questions, publish: (t, d) => w.events.publish(t, d) },
+            // A scheduled run's questions get its short expiry and a notice, as its approval requests do.
+            owner: {
+              questions: schedules.questions(questions, (t) => tasks.get(t)?.parent ?? null),
+              publish: (t, d) => w.events.publish(t, d),
+            },
             subagents: {
               tasks,
               runChild: (parent, child, signal) => (runner as TaskRunner).runChild(parent, child, signal),

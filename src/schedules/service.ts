@@ -7,6 +7,7 @@ import type { AuditSink } from "../audit/index.js";
 import type { Result } from "../errors.js";
 import type { Redactor } from "../log/index.js";
 import type { Store } from "../store/index.js";
+import type { Questions } from "../tasks/index.js";
 import type { SchedulesConfig } from "./config.js";
 import { Scheduler } from "./scheduler.js";
 import { ScheduleStore } from "./store.js";
@@ -32,7 +33,10 @@ export interface ScheduleTaskRunner {
   submit(task: string, key: string): Promise<{ state: string; text: string }>;
 }
 
-export type NoticeKind = "approval_requested" | "skipped" | "missed" | "failed" | "not_started";
+export type NoticeKind = "approval_requested" | "question_asked" | "skipped" | "missed" | "failed" | "not_started";
+
+/** What a task's ask_owner goes through (src/tasks Questions). */
+export type OwnerQuestions = Pick<Questions, "ask" | "wait" | "cancelTask">;
 
 export class ScheduleService {
   readonly unattended = new UnattendedTasks();
@@ -91,6 +95,26 @@ export class ScheduleService {
     await this.deps.audit
       .append({ type: "schedule.notice", actor: `schedule:${schedule}`, task, data })
       .catch(() => undefined); // the event and the log line above still reach the owner
+  }
+
+  /**
+   * `questions` with the schedule's short expiry for the questions of unattended runs (and their sub-agents), the
+   * owner told of each, as for approval requests. Other tasks' questions pass through unchanged.
+   */
+  questions(questions: OwnerQuestions, parentOf?: (task: string) => string | null): OwnerQuestions {
+    return {
+      ask: (input) => {
+        const run = this.unattended.get(input.task, parentOf);
+        if (!run) return questions.ask(input);
+        const q = questions.ask({ ...input, expiresInMs: run.expiryMs });
+        const expiresAt = new Date(q.expiresAt).toISOString();
+        const text = `a scheduled run asks you a question (${q.id}); nobody is watching, so it goes unanswered at ${expiresAt} unless you answer`;
+        void this.notice(run.schedule, input.task, "question_asked", text, { question: q.id, expiresAt });
+        return q;
+      },
+      wait: (id) => questions.wait(id),
+      cancelTask: (task) => questions.cancelTask(task),
+    };
   }
 
   private asked(a: Approval, run: UnattendedRun): void {

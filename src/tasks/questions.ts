@@ -80,7 +80,8 @@ export class Questions {
   }
 
   /** The question this call asked, or a new one: a call resumed after a restart waits on the question it made. */
-  ask(input: { task: string; call: string; text: string }): Question {
+  /** `expiresInMs` overrides the usual wait (a scheduled run's short one: nobody is watching). */
+  ask(input: { task: string; call: string; text: string; expiresInMs?: number }): Question {
     const existing = this.deps.store
       .prepare("SELECT * FROM task_questions WHERE task_id = ? AND call_id = ?")
       .get(input.task, input.call) as Row | undefined;
@@ -98,7 +99,7 @@ export class Questions {
         input.call,
         this.deps.redactor.redact(input.text.slice(0, MAX_QUESTION_CHARS)),
         now,
-        now + this.deps.expiryMs,
+        now + (input.expiresInMs ?? this.deps.expiryMs),
       );
     this.arm();
     return this.get(id) as Question;
