@@ -1,7 +1,6 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { type FakeReply, startFakeOpenAI } from "../../test/support/fake-openai.js";
+import { closedPort } from "../../test/support/net.js";
 import { createOpenAICompatibleProvider } from "./openai-compatible.js";
 import type { ChatRequest } from "./types.js";
 
@@ -16,15 +15,6 @@ async function chatWith(reply: FakeReply, timeoutMs = 10_000) {
   const provider = createOpenAICompatibleProvider({ baseUrl: fake.baseUrl, model: "m", timeoutMs });
   const result = await provider.chat(ask());
   return { result, requests: fake.requests.length };
-}
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe("OpenAI-compatible provider: failures are values, never throws, never hangs", () => {

@@ -1,16 +1,7 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startFakeOpenAI } from "../../test/support/fake-openai.js";
+import { closedPort } from "../../test/support/net.js";
 import { DEFAULT_LOCAL_SERVERS, listModels, probeLocalServers } from "./probe.js";
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("probeLocalServers", () => {
   it("tries the usual servers in order: Ollama, llama.cpp, vLLM / NIM", () => {
