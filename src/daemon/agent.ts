@@ -1,10 +1,10 @@
-// The agent runtime inside the daemon: the sandbox, the task table, the model chosen by config, and one TaskRunner,
-// plus the routes `warden ask`, `warden tasks` and `warden halt` use. Without a configured model the task routes
-// answer with a clear error and nothing else changes: the daemon still runs its other services.
+// The agent runtime inside the daemon: the sandbox, the task table, the model chosen by config, one TaskRunner, the
+// channels, schedules and MCP servers; the routes `warden ask`, `tasks`, `answer` and `halt` use are in
+// task-routes.ts. Without a model the task routes answer with a clear error and nothing else changes: the daemon
+// still runs its other services.
 import { chmodSync } from "node:fs";
 import { basename } from "node:path";
-import * as z from "zod";
-import { type AgentEvent, builtinTools, conversationHistory, type RunOutcome, TaskRunner } from "../agent/index.js";
+import { type AgentEvent, builtinTools, TaskRunner } from "../agent/index.js";
 import type { Approvals } from "../approvals/index.js";
 import type { AuditLog, ExecutionJournal } from "../audit/index.js";
 import { ChannelRegistry, Outbox, ownerChannel } from "../channels/index.js";
@@ -13,15 +13,16 @@ import { err, ok, WardenError } from "../errors.js";
 import type { EventBus, Route } from "../gateway/index.js";
 import type { HomePaths } from "../home/index.js";
 import type { Logger } from "../log/index.js";
-import { type ChatMessage, type ModelChoice, type ModelProvider, selectModelProvider } from "../models/index.js";
+import { type ModelChoice, type ModelProvider, selectModelProvider } from "../models/index.js";
 import type { PolicyWatcher } from "../policy/index.js";
 import { type ClosableSandbox, createSandbox } from "../sandbox/index.js";
 import { ScheduleService, scheduleRoutes } from "../schedules/index.js";
 import type { SecretRedactor, SecretStore } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
-import { isFinal, MAX_QUESTION_CHARS, Questions, type Task, Tasks } from "../tasks/index.js";
+import { Questions, Tasks } from "../tasks/index.js";
 import { daemonHttpTool } from "./egress.js";
 import { startMcp, withMcpTools } from "./mcp.js";
+import { type Submit, taskRoutes } from "./task-routes.js";
 
 export interface AgentWiring {
   paths: HomePaths;
@@ -48,21 +49,6 @@ export interface DaemonAgent {
   model: { id: string; provider: string; name?: string; detail: string } | null;
   routes: Route[];
 }
-
-const answerBody = z.strictObject({
-  question: z.string().min(1).max(200),
-  text: z.string().min(1).max(MAX_QUESTION_CHARS),
-});
-const questionStates = z.enum(["pending", "answered", "expired", "cancelled"]);
-
-const askBody = z.strictObject({
-  prompt: z.string().min(1).max(100_000),
-  workspace: z.string().min(1).max(4096).optional(),
-  /** A follow-up in a conversation (`warden chat`): the earlier turns come from this (ended) task's transcript. */
-  follows: z.string().min(1).max(200).optional(),
-  /** Answer at once with the task id (202); the caller follows the task on the event stream. */
-  detach: z.boolean().optional(),
-});
 
 export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   // Warden's home is never visible in a sandbox; a task's own workspace under <home>/workspaces is (only that folder).
@@ -167,13 +153,7 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
   // under the runner's sandbox kill.
   w.onClose(() => mcp.manager.stop());
   /** Run a queued task, its events on the bus (`task.<type>`, then `task.ended`). Never rejects. */
-  const submit = (
-    r: TaskRunner,
-    task: string,
-    key?: string,
-    onEvent?: (e: AgentEvent) => void,
-    history?: readonly ChatMessage[],
-  ) =>
+  const submit: Submit = (r, task, key, onEvent, history) =>
     r
       .submit(task, {
         ...(key ? { key } : {}),
@@ -214,165 +194,19 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     }
   }
 
-  const needRunner = (): TaskRunner => {
-    if (runner) return runner;
-    throw new WardenError("BAD_REQUEST", "no model is configured, so the agent is off", {
-      fix: "set model.provider, model.baseUrl and model.model in warden.yaml (e.g. Ollama: http://127.0.0.1:11434/v1), then restart",
-    });
-  };
-  const view = (t: Task) => t;
-
   const routes: Route[] = [
-    {
-      method: "POST",
-      path: "/v1/tasks",
-      body: askBody,
-      // Runs the task and answers when it ends, or as soon as it waits on a human (with the approval id).
-      handler: async (ctx) => {
-        const r = needRunner();
-        await mcp.manager.prepare(); // lazy MCP servers start with the first task that could use them
-        const { prompt, workspace, follows, detach } = ctx.body as z.infer<typeof askBody>;
-        const before = follows === undefined ? undefined : tasks.get(follows);
-        if (follows !== undefined && before?.principal !== "owner")
-          throw new WardenError("NOT_FOUND", `no task ${follows} of the owner to follow`);
-        if (before && !isFinal(before.state))
-          throw new WardenError("CONFLICT", `task ${before.id} is ${before.state}: follow it up once it has ended`);
-        const created = await tasks.create({
-          prompt,
-          principal: "owner",
-          // What the earlier turns saw carries over: a conversation that read untrusted content stays untrusted.
-          ...(before?.taint === "untrusted" ? { taint: "untrusted" as const } : {}),
-          ...(workspace ? { workspace } : {}),
-        });
-        if (!created.ok) throw created.error;
-        const task = created.value;
-        w.events.publish("task.created", { task: task.id, ...(before ? { follows: before.id } : {}) });
-        const history = before ? conversationHistory(tasks.transcript(before.id)) : undefined;
-        if (detach) {
-          void submit(r, task.id, undefined, undefined, history);
-          return { status: 202, body: { task: task.id, state: "queued", workspace: task.workspace } };
-        }
-        type Waiting = { approval: string } | { question: string; text: string; from: string };
-        let onWaiting: (v: Waiting) => void = () => {};
-        const waiting = new Promise<Waiting>((resolve) => {
-          onWaiting = resolve;
-        });
-        // A question (ask_owner), or an approval a sub-agent waits on, anywhere in this task's tree also answers now.
-        const unsubscribe = w.events.subscribe((ev) => {
-          const from = typeof ev.data.task === "string" ? ev.data.task : "";
-          if (ev.type !== "task.question" && ev.type !== "task.approval.waiting") return;
-          if (!inTree(tasks, from, task.id)) return;
-          if (ev.type === "task.question")
-            onWaiting({ question: String(ev.data.question), text: String(ev.data.text), from });
-          else onWaiting({ approval: String(ev.data.approval) });
-        });
-        // submit never throws: the outcome says how the task ended.
-        const outcome: Promise<RunOutcome> = submit(
-          r,
-          task.id,
-          undefined,
-          (e) => {
-            if (e.type === "approval.waiting") onWaiting({ approval: e.approval });
-          },
-          history,
-        );
-        const first = await Promise.race([outcome, waiting]).finally(unsubscribe);
-        if ("question" in first) {
-          const { question, text, from } = first;
-          return { status: 202, body: { task: task.id, state: "waiting_approval", question, text, asker: from } };
-        }
-        if ("approval" in first) {
-          return { status: 202, body: { task: task.id, state: "waiting_approval", approval: first.approval } };
-        }
-        return { body: { task: first.task.id, state: first.state, text: first.text, workspace: first.task.workspace } };
-      },
-    },
-    {
-      method: "GET",
-      path: "/v1/tasks",
-      handler: () => ({ body: { tasks: tasks.list({ limit: 100 }).map(view) } }),
-    },
-    {
-      method: "GET",
-      path: "/v1/tasks/:id",
-      handler: (ctx) => {
-        const t = tasks.get(ctx.params.id ?? "");
-        if (!t) throw new WardenError("NOT_FOUND", "no such task");
-        const children = subTree(tasks, t.id);
-        const asked = questions.list({ task: t.id });
-        return { body: { ...view(t), children, questions: asked, transcript: tasks.transcript(t.id) } };
-      },
-    },
-    {
-      method: "POST",
-      path: "/v1/tasks/:id/cancel",
-      handler: (ctx) => {
-        const cancelled = needRunner().cancel(ctx.params.id ?? "");
-        if (!cancelled) throw new WardenError("NOT_FOUND", "no running or queued task with that id");
-        return { body: { cancelled: true } };
-      },
-    },
-    {
-      method: "POST",
-      path: "/v1/halt",
-      // The kill switch: every task cancelled, every sandbox killed, every pending approval cancelled.
-      handler: async () => {
-        // MCP servers first: stopped by us, not crashed under the sandbox kill, so no backoff at their next use.
-        await mcp.manager.halt("halted by the owner");
-        await runner?.halt("halted by the owner");
-        await sandbox.killAll();
-        for (const a of w.approvals.list({ state: "pending" })) w.approvals.cancel(a.id, "owner", "halted");
-        await w.audit.append({ type: "halt", actor: "owner", data: {} });
-        w.events.publish("halt", {});
-        return { body: { halted: true } };
-      },
-    },
-    {
-      method: "POST",
-      path: "/v1/tasks/:id/answer",
-      body: answerBody,
-      // The owner answers a task's ask_owner question; the waiting task goes on with the answer (trusted input).
-      handler: async (ctx) => {
-        const task = ctx.params.id ?? "";
-        const { question, text } = ctx.body as z.infer<typeof answerBody>;
-        const answered = questions.answer(question, { task, text, by: "owner" });
-        if (!answered.ok) throw answered.error;
-        await w.audit.append({ type: "question.answered", actor: "owner", task, data: { question } });
-        w.events.publish("task.answered", { task, question });
-        return { body: { task, question, answered: true } };
-      },
-    },
-    {
-      method: "GET",
-      path: "/v1/messages",
-      // ?task=ID&limit=N: what the agent sent on the owner's channel (the latest N, oldest first).
-      handler: (ctx) => {
-        const task = ctx.query.get("task");
-        const limit = Number(ctx.query.get("limit") ?? "100");
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-          throw new WardenError("BAD_REQUEST", "limit must be a whole number from 1 to 1000");
-        return { body: { messages: outbox.list({ limit, ...(task ? { task } : {}) }) } };
-      },
-    },
-    {
-      method: "GET",
-      path: "/v1/questions",
-      // ?state=pending&task=ID: what the agent asked the owner (warden answer, the web UI).
-      handler: (ctx) => {
-        const state = ctx.query.get("state");
-        const parsed = state === null ? undefined : questionStates.safeParse(state);
-        if (parsed && !parsed.success) throw new WardenError("BAD_REQUEST", `unknown question state ${state}`);
-        const task = ctx.query.get("task");
-        return {
-          body: {
-            questions: questions.list({
-              ...(parsed?.success ? { state: parsed.data } : {}),
-              ...(task ? { task } : {}),
-            }),
-          },
-        };
-      },
-    },
+    ...taskRoutes({
+      tasks,
+      questions,
+      outbox,
+      events: w.events,
+      audit: w.audit,
+      approvals: w.approvals,
+      sandbox,
+      runner,
+      submit,
+      mcp: { prepare: () => mcp.manager.prepare(), halt: (reason) => mcp.manager.halt(reason) },
+    }),
     ...scheduleRoutes(schedules, w.audit),
     ...mcp.routes,
   ];
@@ -380,27 +214,6 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     model: model ? { id: model.id, ...inUse(choice.value, w.config), detail: choice.value.detail } : null,
     routes,
   };
-}
-
-type TreeNode = Task & { children: TreeNode[] };
-
-/** The sub-agents of `id`, oldest first, each with its own (bounded: sub-agents nest a few levels at most). */
-function subTree(tasks: Tasks, id: string, depth = 0): TreeNode[] {
-  if (depth >= 8) return [];
-  return tasks
-    .list({ parent: id, limit: 100 })
-    .reverse()
-    .map((c) => ({ ...c, children: subTree(tasks, c.id, depth + 1) }));
-}
-
-/** Whether `id` is `root` or one of its sub-agents (parents are fixed at creation; the walk is bounded anyway). */
-function inTree(tasks: Tasks, id: string, root: string): boolean {
-  let t = tasks.get(id);
-  for (let hops = 0; t && hops < 100; hops += 1) {
-    if (t.id === root) return true;
-    t = t.parent === null ? undefined : tasks.get(t.parent);
-  }
-  return false;
 }
 
 /** Which provider and model the daemon uses: the configured ones, or what start-up found. */
