@@ -2,10 +2,10 @@
 // warden.yaml and run in bubblewrap, a scripted model (fake OpenAI-compatible server) that calls mcp.test.echo under
 // an exact allow rule and mcp.test.wipe under a broad one (it asks), `warden mcp list`, and halt/stop leaving no
 // server process behind.
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, runWarden } from "../support/cli.js";
+import { assertBuilt, homeWithFakeModel, runWarden } from "../support/cli.js";
 import { type FakeReply, startFakeOpenAI } from "../support/fake-openai.js";
 import { mcpServerFixture } from "../support/mcp-fixture.js";
 import { startMcpHttpServer } from "../support/mcp-http.js";
@@ -40,25 +40,15 @@ describe("MCP servers in the daemon", () => {
         { content: "not reached" },
       ],
     });
-    const home = join(dir.path, "home");
-    chmodSync(dir.path, 0o711);
-    await runWarden(["init"], home);
     const marker = `e2e-marker-${process.pid}-${Date.now()}`;
-    writeFileSync(
-      join(home, "warden.yaml"),
-      `gateway:
-  port: 0
-model:
-  provider: openai-compatible
-  baseUrl: ${fake.baseUrl}
-  model: fake-model
-mcp:
+    const { home } = await homeWithFakeModel(dir.path, fake.baseUrl, {
+      config: `mcp:
   servers:
     test:
       command: [node, ${fixture.script}, normal, ${marker}]
       paths: [${fixture.paths.map((p) => `{ path: ${p} }`).join(", ")}]
 `,
-    );
+    });
     writeFileSync(
       join(home, "policy", "10-mcp.yaml"),
       `rules:
@@ -109,17 +99,8 @@ mcp:
         { content: "The remote server echoed." },
       ],
     });
-    const home = join(dir.path, "home");
-    await runWarden(["init"], home);
-    writeFileSync(
-      join(home, "warden.yaml"),
-      `gateway:
-  port: 0
-model:
-  provider: openai-compatible
-  baseUrl: ${fake.baseUrl}
-  model: fake-model
-egress:
+    const { home } = await homeWithFakeModel(dir.path, fake.baseUrl, {
+      config: `egress:
   allowAddresses: [127.0.0.1]
 mcp:
   restartBackoffMs: 0
@@ -127,7 +108,7 @@ mcp:
     remote:
       url: http://127.0.0.1:${server.port}/mcp
 `,
-    );
+    });
     const rules = (egress: boolean) =>
       `rules:
   - { id: echo, effect: allow, reason: echo is harmless, match: { tool: mcp.remote.echo } }

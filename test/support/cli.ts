@@ -49,19 +49,19 @@ export function runWarden(
 
 /**
  * A home in `dir/home` whose model is the fake OpenAI-compatible server at `baseUrl`, plus a workspace `dir/ws`
- * reachable by the sandbox (as root it runs as uid 65534, which must reach and write it). `policy` is written as an
- * extra policy file beside the starter one.
+ * reachable by the sandbox (as root it runs as uid 65534, which must reach and write it). `config` is appended to
+ * warden.yaml; `policy` is written as an extra policy file beside the starter one.
  */
 export async function homeWithFakeModel(
   dir: string,
   baseUrl: string,
-  options: { policy?: string } = {},
+  options: { policy?: string; config?: string } = {},
 ): Promise<{ home: string; workspace: string }> {
   const home = join(dir, "home");
   await runWarden(["init"], home);
   writeFileSync(
     join(home, "warden.yaml"),
-    `gateway:\n  port: 0\nmodel:\n  provider: openai-compatible\n  baseUrl: ${baseUrl}\n  model: fake-model\n`,
+    `gateway:\n  port: 0\nmodel:\n  provider: openai-compatible\n  baseUrl: ${baseUrl}\n  model: fake-model\n${options.config ?? ""}`,
   );
   if (options.policy !== undefined) writeFileSync(join(home, "policy", "10-test.yaml"), options.policy);
   const workspace = join(dir, "ws");
