@@ -21,7 +21,7 @@ import { ValueRedactor } from "../../dist/log/index.js";
 import { compilePolicyTexts } from "../../dist/policy/index.js";
 import { SqliteStore } from "../../dist/store/index.js";
 import { Tasks } from "../../dist/tasks/index.js";
-import { benchDaemon, fakeModel } from "./daemon.mjs";
+import { benchDaemon, fakeModel, instantSandbox } from "./daemon.mjs";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 200);
 const LOADS = [
@@ -67,16 +67,6 @@ const instantModel = {
   async probe() {
     return { ok: true, value: { models: ["instant"] } };
   },
-};
-
-const instantSandbox = {
-  backend: "fake",
-  probe: async () => ({ ok: true, value: { backend: "fake", version: "0" } }),
-  run: async () => ({
-    ok: true,
-    value: { exitCode: 0, timedOut: false, aborted: false, truncated: false, stdout: "", stderr: "", durationMs: 0 },
-  }),
-  killAll: async () => {},
 };
 
 const noGate = {

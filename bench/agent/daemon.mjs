@@ -1,11 +1,23 @@
-// Shared by the agent benches that drive a real daemon (concurrent.mjs, halt.mjs): a zero-latency OpenAI-compatible
-// model server (SSE) whose replies a bench decides, the built `warden` CLI, and a started daemon with its API.
+// Shared by the agent benches (run.mjs, concurrent.mjs, halt.mjs): a zero-cost sandbox for in-process runs, a
+// zero-latency OpenAI-compatible model server (SSE) whose replies a bench decides, the built `warden` CLI, and a
+// started daemon with its API.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+/** Zero-cost sandbox: the time excluded from Warden's overhead ("excluding sandbox time"). */
+export const instantSandbox = {
+  backend: "fake",
+  probe: async () => ({ ok: true, value: { backend: "fake", version: "0" } }),
+  run: async () => ({
+    ok: true,
+    value: { exitCode: 0, timedOut: false, aborted: false, truncated: false, stdout: "", stderr: "", durationMs: 0 },
+  }),
+  killAll: async () => {},
+};
 
 const WARDEN = fileURLToPath(new URL("../../bin/warden.js", import.meta.url));
 

@@ -19,6 +19,7 @@ import { ValueRedactor } from "../../dist/log/index.js";
 import { compilePolicyTexts } from "../../dist/policy/index.js";
 import { SqliteStore } from "../../dist/store/index.js";
 import { Tasks } from "../../dist/tasks/index.js";
+import { instantSandbox } from "./daemon.mjs";
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
 const TASK_TURNS = 50;
@@ -66,17 +67,6 @@ class InstantModel {
     return { ok: true, value: { models: ["instant"] } };
   }
 }
-
-/** Zero-cost sandbox: the time excluded from Warden's overhead ("excluding sandbox time"). */
-const instantSandbox = {
-  backend: "fake",
-  probe: async () => ({ ok: true, value: { backend: "fake", version: "0" } }),
-  run: async () => ({
-    ok: true,
-    value: { exitCode: 0, timedOut: false, aborted: false, truncated: false, stdout: "", stderr: "", durationMs: 0 },
-  }),
-  killAll: async () => {},
-};
 
 const memoryAudit = () => {
   let seq = 0;
