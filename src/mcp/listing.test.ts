@@ -65,10 +65,9 @@ describe("listTools", () => {
     if (!r.ok) throw new Error(r.reason);
     const t = r.tools[0]!;
     expect(t.parameters).toMatchObject({ properties: { s: { pattern: "^(a+)+$" } } });
-    const started = performance.now();
+    // This value fails the pattern (and would take its backtracking a very long time): accepted, so it never ran.
     expect(t.validator.safeParse({ s: `${"a".repeat(40)}!` }).success).toBe(true);
     expect(t.validator.safeParse({ s: "x".repeat(101) }).success).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it("refuses a server that lists too many tools", () => {

@@ -116,11 +116,9 @@ describe("MCP over stdio in bubblewrap", () => {
 
   it("a handshake that never comes times out and the server is killed", async (t) => {
     await using h = await setup(t, "hang-init", { startTimeoutMs: 1500 });
-    const started = Date.now();
     const ready = await h.connection.ensure();
     expect(ready).toMatchObject({ ok: false });
     if (!ready.ok) expect(ready.reason).toMatch(/timed out/i);
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(serverProcesses(h.marker)).toEqual([]);
   });
 

@@ -86,14 +86,12 @@ describe.skipIf(missing.length > 0)("the store's key in a real GNOME Keyring on 
     const before = readFileSync(join(home, STORE_FILE), "utf8");
     // Locking is one-way here (unlocking through the Secret Service needs a prompt): this test runs last on the bus.
     expect((await lock()).code).toBe(0);
-    const started = Date.now();
     const e = await fileSecretStore({ home, run })
       .get("A_TOKEN")
       .then(
         () => undefined,
         (x: unknown) => x,
       );
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(isWardenError(e) && e.code).toBe("SECRET_STORE_FAILED");
     expect(isWardenError(e) && e.message).toContain("locked");
     expect(isWardenError(e) && e.details.fix).toContain("unlock");
@@ -117,19 +115,15 @@ describe.skipIf(missing.length > 0)("the store's key in a real GNOME Keyring on 
   it("without a session bus the key goes to a key file, at once", async () => {
     const home = join(dir.path, "home-d");
     await mkdir(home, { mode: 0o700 });
-    const started = Date.now();
     await fileSecretStore({ home, run: spawnRunner({ PATH: "/usr/bin:/bin", HOME: dir.path }) }).set("D", VALUE);
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(JSON.parse(readFileSync(join(home, STORE_FILE), "utf8")).key).toBe("file");
   });
 });
 
 describe("a keyring that never answers (an unlock prompt nobody sees)", () => {
   it("spawnRunner kills the command at its timeout", async () => {
-    const started = Date.now();
     const r = await spawnRunner({ PATH: "/usr/bin:/bin" }, 200)("sleep", ["30"]);
     expect(r.timedOut).toBe(true);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("a store whose key is in the keyring fails with a clear error instead of waiting", async () => {
