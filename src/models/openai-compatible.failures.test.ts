@@ -123,7 +123,7 @@ describe("OpenAI-compatible provider: failures are values, never throws, never h
     const provider = createOpenAICompatibleProvider({ baseUrl: `http://127.0.0.1:${port}/v1`, model: "m" });
     const r = await provider.chat(ask());
     expect(r).toMatchObject({ ok: false, error: { code: "MODEL_FAILED" } });
-    expect(!r.ok && r.error.details.fix).toBeDefined();
+    expect(!r.ok && r.error.details.fix).toEqual(expect.stringMatching(/\S/));
   });
 
   it("a fetch that throws synchronously is MODEL_FAILED, not a throw", async () => {
