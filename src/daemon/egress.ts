@@ -94,9 +94,14 @@ export async function startDaemonEgress(w: EgressWiring): Promise<DaemonEgress> 
  * that cannot be read or holds no certificate is a config error: Warden does not start with a trust store it could
  * not build.
  */
+const trusted = new WeakMap<object, string>();
+
 function upstreamTrust(config: Config): string | undefined {
   const files = config.egress.tls.trust;
   if (files.length === 0) return undefined;
+  // The proxy, http_request and MCP over HTTP each ask: the files are read and joined to the roots once per config.
+  const known = trusted.get(config.egress.tls);
+  if (known !== undefined) return known;
   const extra = files.map((file) => {
     let pem: string;
     try {
@@ -108,7 +113,9 @@ function upstreamTrust(config: Config): string | undefined {
       throw new WardenError("CONFIG_INVALID", `egress.tls.trust: ${file} holds no PEM certificate`, { file });
     return pem;
   });
-  return [...rootCertificates, ...extra].join("\n");
+  const bundle = [...rootCertificates, ...extra].join("\n");
+  trusted.set(config.egress.tls, bundle);
+  return bundle;
 }
 
 /** Each proxied request decided by the policy as the action `{tool: "egress", ...}`. */
