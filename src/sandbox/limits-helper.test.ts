@@ -1,8 +1,8 @@
-// The compiled limits helper (helper/warden-limits.c), built here from source with the system compiler: it applies
-// exactly the limits asked (read back from /proc/self/limits), refuses any malformed or missing flag before running
-// anything, and reports exec failures like a shell. Then a real sandbox using it and one using prlimit(1) agree.
+// The compiled limits helper (helper/warden-limits.c), built here by helper/build.mjs as `npm run build` does: it
+// applies exactly the limits asked (read back from /proc/self/limits), refuses any malformed or missing flag before
+// running anything, and reports exec failures like a shell. Then a real sandbox with it and one with prlimit(1) agree.
 import { spawnSync } from "node:child_process";
-import { chmod, chown, mkdir } from "node:fs/promises";
+import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
@@ -11,6 +11,7 @@ import { DEFAULT_PROFILE, profileLimits } from "./config.js";
 import type { Limits } from "./types.js";
 
 const source = join(import.meta.dirname, "helper", "warden-limits.c");
+const builder = join(import.meta.dirname, "helper", "build.mjs");
 const hasCc = spawnSync("cc", ["--version"]).status === 0;
 const MiB = 1024 * 1024;
 const ROOT = process.getuid?.() === 0;
@@ -33,10 +34,9 @@ beforeAll(async () => {
   dir = await tempDir();
   helper = join(dir.path, "warden-limits");
   if (hasCc) {
-    const r = spawnSync("cc", ["-O2", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Werror", "-o", helper, source], {
-      encoding: "utf8",
-    });
-    if (r.status !== 0) throw new Error(`cannot compile the helper: ${r.stderr}`);
+    // The same build as `npm run build` (static, no C library), into this test's folder.
+    const r = spawnSync(process.execPath, [builder, helper], { encoding: "utf8" });
+    if (r.status !== 0 || !r.stdout.includes("no C library")) throw new Error(`cannot build the helper: ${r.stdout}`);
   }
 });
 
@@ -82,6 +82,22 @@ describe.skipIf(!hasCc)("warden-limits helper", () => {
     expect(run([...FLAGS, "--", "no-such-command-x"]).status).toBe(127);
     expect(run([...FLAGS, "--", source]).status).toBe(126);
     expect(run([...FLAGS, "--"]).status).toBe(125);
+  });
+
+  it("looks the command up in PATH like execvp, a script without #! going to /bin/sh", async () => {
+    const bin = join(dir.path, "bin");
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, "no-shebang"), 'echo "script ran: $1 $2"\n', { mode: 0o755 });
+    const env = { PATH: `/nonexistent::${bin}:/usr/bin` };
+    const r = spawnSync(helper, [...FLAGS, "--", "no-shebang", "a", "b c"], { encoding: "utf8", env });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("script ran: a b c\n");
+    expect(r.status).toBe(0);
+    const direct = spawnSync(helper, [...FLAGS, "--", join(bin, "no-shebang"), "x"], { encoding: "utf8", env });
+    expect(direct.stdout).toBe("script ran: x \n");
+    const missing = spawnSync(helper, [...FLAGS, "--", "no-such-x"], { encoding: "utf8", env });
+    expect(missing.status).toBe(127);
+    expect(missing.stderr).toBe("warden-limits: no-such-x: not found\n");
   });
 
   it("gives a sandboxed command the same limits as prlimit(1) does", async () => {
