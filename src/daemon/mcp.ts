@@ -11,7 +11,7 @@ import { createHttpRequestTool } from "../egress/index.js";
 import type { Route } from "../gateway/index.js";
 import type { Logger } from "../log/index.js";
 import type { McpManager } from "../mcp/index.js";
-import type { Action, DecideContext, Decision, PolicyWatcher } from "../policy/index.js";
+import type { PolicyWatcher } from "../policy/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import type { SecretRedactor, SecretStore } from "../secrets/index.js";
 import { egressDeps, policyDecide } from "./egress.js";
@@ -32,7 +32,7 @@ export interface McpWiring {
 }
 
 /** What the daemon uses of the manager; without servers a stand-in that offers nothing and changes nothing. */
-export type McpTools = Pick<McpManager, "tools" | "guard" | "status" | "prepare" | "halt" | "stop">;
+export type McpTools = Pick<McpManager, "tools" | "status" | "prepare" | "halt" | "stop">;
 
 export interface DaemonMcp {
   manager: McpTools;
@@ -41,7 +41,6 @@ export interface DaemonMcp {
 
 const NO_SERVERS: McpTools = {
   tools: () => [],
-  guard: (_action, decision) => decision,
   status: () => [],
   prepare: async () => {},
   halt: async () => {},
@@ -78,7 +77,6 @@ function deferred(w: McpWiring): McpTools {
   });
   return {
     tools: () => loaded?.tools() ?? [],
-    guard: (action, decision, policy) => (loaded ? loaded.guard(action, decision, policy) : decision),
     status: () =>
       loaded?.status() ??
       Object.entries(w.config.mcp.servers).map(([name, s]) => ({
@@ -125,18 +123,16 @@ async function startManager(w: McpWiring): Promise<McpManager> {
 
 interface ToolDeps {
   tools: readonly Tool<unknown>[];
-  decide: (action: Action, ctx?: DecideContext) => Decision;
 }
 
 /**
  * The runner's deps with the MCP tools added: `tools` is read when each task starts, so a task sees the servers'
- * current listings; `decide` makes tools not marked read-only ask under broad rules (src/mcp/guard.ts).
+ * current listings. Decisions stay the policy engine's alone: an MCP tool's Action carries its server's read-only
+ * mark, and the engine asks for a tool without it under a broad rule, so `warden policy check` and a run agree.
  */
-export function withMcpTools<D extends ToolDeps>(mcp: DaemonMcp, policy: PolicyWatcher, deps: D): D {
+export function withMcpTools<D extends ToolDeps>(mcp: DaemonMcp, deps: D): D {
   const builtins = deps.tools;
-  const decide = deps.decide;
   const out = { ...deps };
   Object.defineProperty(out, "tools", { enumerable: true, get: () => [...builtins, ...mcp.manager.tools()] });
-  out.decide = (a, c) => mcp.manager.guard(a, decide(a, c), policy.current());
   return out;
 }

@@ -8,7 +8,7 @@ import { tempDir } from "../../test/support/tmp.js";
 import { harness, SECRET } from "../agent/harness.fake.js";
 import { call } from "../agent/model.fake.js";
 import { builtinTools } from "../agent/tools/index.js";
-import { compilePolicyTexts } from "../policy/index.js";
+import { type Action, compilePolicyTexts } from "../policy/index.js";
 import { DEFAULT_PROFILE, profileLimits } from "../sandbox/index.js";
 import { FakeSandbox } from "../sandbox/sandbox.fake.js";
 import { serverProcesses, TEST_SECRET, testManager, testSandbox } from "./harness.fake.js";
@@ -60,13 +60,14 @@ async function setup(t: { skip(): void }, gate: "approve" | "deny" = "deny") {
     gate: () => (gate === "approve" ? { state: "approved" } : { state: "denied", reason: "not today" }),
     agent: {
       tools: [...builtinTools({ sandbox: new FakeSandbox(profileLimits(DEFAULT_PROFILE)) }), ...m.manager.tools()],
-      decide: (a) => m.manager.guard(a, policy.value.decide(a), policy.value),
+      decide: (a, c) => policy.value.decide(a, c),
       redactor: m.redactor,
     },
   });
   return {
     ...m,
     h,
+    policy: policy.value,
     async [Symbol.asyncDispose]() {
       h[Symbol.dispose]();
       await m.manager.stop();
@@ -115,6 +116,18 @@ describe("MCP tools in the agent loop", () => {
     expect(s.h.gate.requests[0]?.decision.reason).toContain("not marked read-only by its server");
     // Nothing ran on the server: the task read nothing from it.
     expect(outcome.task.taint).toBe("trusted");
+    // `warden policy check` (and simulate) on the recorded action give the run's decision and reason: the read-only
+    // mark travels in the Action, and the engine alone decides.
+    const recorded = s.h.audit.events.filter((e) => e.type === "policy.decision");
+    expect(recorded.map((e) => e.data.effect)).toEqual(["ask", "deny"]);
+    for (const e of recorded) {
+      const again = s.policy.decide(e.data.action as Action);
+      expect({ effect: again.effect, rule: again.rule, reason: again.reason }).toEqual({
+        effect: e.data.effect,
+        rule: e.data.rule,
+        reason: e.data.reason,
+      });
+    }
   });
 
   it("an approved destructive call runs", async (t) => {

@@ -58,10 +58,11 @@ describe("MCP over streamable HTTP through egress", () => {
     const ready = await connection.ensure();
     if (!ready.ok) throw new Error(ready.reason);
     const echo = connection.tools.find((t) => t.name === "mcp.remote.echo")!;
-    // The Action names the secret its requests carry, so an allow rule has to list it.
+    // The Action names the secret its requests carry, so an allow rule has to list it, and the server's read-only mark.
     expect(agentTool(connection, echo).action({ text: "x" }, "/ws")).toEqual({
       tool: "mcp.remote.echo",
       args: { text: "x" },
+      readOnly: true,
       secrets: ["MCP_TOKEN"],
     });
     const out = await connection.call(echo, { text: "over http" }, new AbortController().signal);

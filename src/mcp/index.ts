@@ -1,5 +1,6 @@
 // Public API of the MCP domain: configured MCP servers (stdio in the sandbox, streamable HTTP through egress) whose
-// tools become agent tools `mcp.<server>.<tool>`, and the guard that makes tools not marked read-only ask.
+// tools become agent tools `mcp.<server>.<tool>` (their Actions carry the server's read-only mark, which the policy
+// engine uses: a tool not marked read-only is allowed only by a rule naming it exactly).
 
 export { SERVER_LIFETIME_MS, SERVER_OUTPUT_BYTES } from "./command.js";
 export {
@@ -12,7 +13,6 @@ export {
   type StdioServerConfig,
 } from "./config.js";
 export { type ConnectionDeps, McpConnection, type McpLog, type ServerState, type ServerStatus } from "./connection.js";
-export { guardMcpDecision } from "./guard.js";
 export { egressFetch } from "./http.js";
 export { type ListedTool, listTools, toolPart } from "./listing.js";
 export { McpManager } from "./manager.js";

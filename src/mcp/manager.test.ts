@@ -54,7 +54,15 @@ describe("McpManager", () => {
         "p.yaml": `rules:\n  - { id: all, effect: allow, reason: r, match: { tool: "mcp.good.*" } }\n`,
       });
       if (!policy.ok) throw policy.error;
-      const decide = (tool: string) => manager.guard({ tool }, policy.value.decide({ tool }), policy.value).effect;
+      // The tool's Action carries its server's read-only mark; the engine alone decides from it.
+      const decide = (tool: string) => {
+        const action = manager
+          .tools()
+          .find((x) => x.name === tool)
+          ?.action({}, "/ws");
+        if (!action) throw new Error(`no tool ${tool}`);
+        return policy.value.decide(action).effect;
+      };
       expect(decide("mcp.good.echo")).toBe("allow");
       expect(decide("mcp.good.wipe")).toBe("ask");
       expect(decide("mcp.good.rename")).toBe("ask");

@@ -3,10 +3,8 @@
 // by `startBackground()`, which never delays the daemon being ready. `halt()` kills every server (they start again
 // at their next use); `stop()` kills them for good.
 import type { Tool } from "../agent/index.js";
-import type { Action, CompiledPolicy, Decision } from "../policy/index.js";
 import type { McpConfig } from "./config.js";
 import { type ConnectionDeps, McpConnection, type ServerStatus } from "./connection.js";
-import { guardMcpDecision } from "./guard.js";
 import type { ListedTool } from "./listing.js";
 import { agentTool } from "./tools.js";
 
@@ -50,17 +48,6 @@ export class McpManager {
       out.push(...tools);
     }
     return out;
-  }
-
-  /** Is this agent tool one its server marks read-only? (Unknown tools are not.) */
-  readOnly(tool: string): boolean {
-    for (const c of this.#connections) for (const t of c.tools) if (t.name === tool) return t.readOnly;
-    return false;
-  }
-
-  /** The policy's decision, made stricter for MCP tools not marked read-only (see guard.ts). */
-  guard(action: Action, decision: Decision, policy: Pick<CompiledPolicy, "rules" | "version" | "explain">): Decision {
-    return guardMcpDecision(action, decision, policy, (t) => this.readOnly(t));
   }
 
   status(): ServerStatus[] {

@@ -1,6 +1,7 @@
 // A listed MCP tool as an agent Tool: the server's JSON Schema goes to the model, the zod validator built from it
-// checks the arguments before policy sees them, the Action is {tool: "mcp.<server>.<tool>", args, secrets} and the
-// result is untrusted. The Action names the secrets the server uses (its env handles, or the handles in its request
+// checks the arguments before policy sees them, the Action is {tool: "mcp.<server>.<tool>", args, secrets, readOnly?}
+// and the result is untrusted. `readOnly: true` is the server's own mark from the listing (never the model's): the
+// policy engine lets only a rule naming a tool exactly allow a tool without it. The Action names the secrets the server uses (its env handles, or the handles in its request
 // headers): an allow rule must list them, as for any action that uses a secret.
 import type { Tool } from "../agent/index.js";
 import { isStdio } from "./config.js";
@@ -25,6 +26,7 @@ export function agentTool(connection: McpConnection, listed: ListedTool): Tool<u
     action: (args) => ({
       tool: listed.name,
       args: args as Record<string, unknown>,
+      ...(listed.readOnly ? { readOnly: true } : {}),
       ...(secrets.length > 0 ? { secrets: [...new Set(secrets)].sort() } : {}),
     }),
     run: (args, ctx) => connection.call(listed, args as Record<string, unknown>, ctx.signal),

@@ -1,9 +1,11 @@
-// The compiled policy: decide(action) through the index, deny > ask > allow, task grants, attenuation on spawn.
-// Must never throw out of decide and never allow by default: every failure path returns a deny.
+// The compiled policy: decide(action) through the index, deny > ask > allow, task grants, attenuation on spawn, and
+// the MCP rule: a tool not marked read-only is allowed only by a rule naming it exactly (or a grant); a broad allow
+// asks instead. Must never throw out of decide and never allow by default: every failure path returns a deny.
 import type { Action, Grant } from "./action.js";
 import type { Bucket, CompiledRule, RuleIndex, RuleSet } from "./compile.js";
 import { type Decision, EFFECT_ORDER, NO_MATCH_REASON } from "./decision.js";
 import { computeFacts, type Facts, factsRecord } from "./facts.js";
+import { isLiteralGlob } from "./glob.js";
 import { type CompiledGrant, checkAttenuation, compileGrant } from "./grants.js";
 import { type EvalContext, firstFailure } from "./match.js";
 import type { Resolver } from "./resolve.js";
@@ -62,13 +64,19 @@ function bucketsFor(ri: RuleIndex, f: Facts): Bucket[] {
   return out;
 }
 
-/** The first rule (in load order) of this effect whose match holds. */
-function firstMatch(buckets: readonly Bucket[], e: Effect, f: Facts, c: EvalContext): CompiledRule | null {
+/** The first rule (in load order) of this effect whose match holds (and that passes `only`, when given). */
+function firstMatch(
+  buckets: readonly Bucket[],
+  e: Effect,
+  f: Facts,
+  c: EvalContext,
+  only?: (r: CompiledRule) => boolean,
+): CompiledRule | null {
   let best: CompiledRule | null = null;
   for (const b of buckets) {
     for (const r of b[e]) {
       if (best !== null && r.order > best.order) break;
-      if (firstFailure(r, f, c) === null) {
+      if ((only === undefined || only(r)) && firstFailure(r, f, c) === null) {
         best = r;
         break;
       }
@@ -76,6 +84,14 @@ function firstMatch(buckets: readonly Bucket[], e: Effect, f: Facts, c: EvalCont
   }
   return best;
 }
+
+/**
+ * MCP tools the runtime did not mark read-only may change or destroy things: an allow for one must name it exactly
+ * (`tool: mcp.github.create_issue`, alone or in a list), not through a glob such as `mcp.github.*` or `mcp.**`.
+ */
+const needsExactAllow = (f: Facts): boolean => f.tool.startsWith("mcp.") && !f.readOnly;
+const namesExactly = (r: CompiledRule, tool: string): boolean =>
+  isLiteralGlob(tool) && r.spec.match.tool.includes(tool);
 
 export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () => number): CompiledPolicy {
   const grantCache = new WeakMap<Grant, CompiledGrant | null>();
@@ -111,6 +127,13 @@ export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () 
     policyVersion: rs.version,
   });
 
+  /** A broad allow of a tool not marked read-only: it asks, and says why. */
+  const held = (f: Facts, r: CompiledRule): Decision => ({
+    ...byRule(f, r),
+    effect: "ask",
+    reason: `${r.reason} (${f.tool} is not marked read-only by its server: a broad rule lets it run only after a human says yes; a rule naming it exactly allows it)`,
+  });
+
   const decideFacts = (action: Action, f: Facts, ctx: DecideContext): Decision => {
     if (f.invalid !== null) return base(f, "deny", `invalid action: ${f.invalid}`);
     const c: EvalContext = { now: ctx.now ?? clock() };
@@ -123,7 +146,14 @@ export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () 
     const deny = firstMatch(main, "deny", f, c);
     if (deny !== null) return byRule(f, deny);
     const ask = firstMatch(main, "ask", f, c);
-    const allow = ask === null ? firstMatch(main, "allow", f, c) : null;
+    let allow = ask === null ? firstMatch(main, "allow", f, c) : null;
+    // A broad allow of an MCP tool not marked read-only only holds it back: an exact rule later on may still allow it,
+    // a grant may answer, else it asks (below).
+    let broad: CompiledRule | null = null;
+    if (allow !== null && needsExactAllow(f) && !namesExactly(allow, f.tool)) {
+      broad = allow;
+      allow = firstMatch(main, "allow", f, c, (r) => namesExactly(r, f.tool));
+    }
     if (allow !== null) return byRule(f, allow);
     // A task grant answers an ask (that is what "approve for this task" means) or a missing rule; never a deny.
     for (const g of ctx.grants ?? []) {
@@ -138,10 +168,14 @@ export function createCompiledPolicy(rs: RuleSet, resolver: Resolver, clock: () 
       }
     }
     if (ask !== null) return byRule(f, ask);
+    if (broad !== null) return held(f, broad);
     const fallback = bucketsFor(rs.fallback, f);
     for (const e of EFFECT_ORDER) {
       const r = firstMatch(fallback, e, f, c);
-      if (r !== null) return byRule(f, r);
+      if (r === null) continue;
+      if (e !== "allow" || !needsExactAllow(f) || namesExactly(r, f.tool)) return byRule(f, r);
+      const exact = firstMatch(fallback, e, f, c, (x) => namesExactly(x, f.tool));
+      return exact === null ? held(f, r) : byRule(f, exact);
     }
     return base(f, "deny", NO_MATCH_REASON);
   };

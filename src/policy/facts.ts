@@ -25,6 +25,10 @@ export interface Facts {
   to: string | null;
   secrets: readonly string[];
   principal: Principal | null;
+  /** The task's named policy profile, or null. */
+  profile: string | null;
+  /** True only when the runtime marked the tool read-only (MCP annotations); absent counts as false. */
+  readOnly: boolean;
   /** Unknown taint counts as untrusted. */
   taint: Taint;
   budget: Budget;
@@ -63,6 +67,8 @@ export function computeFacts(action: Action, resolver: Resolver): Facts {
     to: action.to ?? null,
     secrets: action.secrets ?? [],
     principal: action.principal ?? null,
+    profile: action.profile ?? null,
+    readOnly: action.readOnly === true,
     taint: action.taint ?? "untrusted",
     budget: action.budget ?? {},
     toolArgs: action.args ?? {},
@@ -128,6 +134,8 @@ export function factsRecord(f: Facts): Record<string, unknown> {
   if (f.to !== null) out.to = f.to;
   if (f.secrets.length > 0) out.secrets = f.secrets;
   if (f.principal !== null) out.principal = f.principal;
+  if (f.profile !== null) out.profile = f.profile;
+  if (f.readOnly) out.readOnly = true;
   out.taint = f.taint;
   return out;
 }

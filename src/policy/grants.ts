@@ -128,6 +128,7 @@ export function widenedFields(
   const pw = p.when ?? {};
   need("when.taint", subset(cw.taint, pw.taint));
   need("when.principal", subset(cw.principal, pw.principal));
+  need("when.profile", subset(cw.profile, pw.profile));
   need("when.time", pw.time === undefined || JSON.stringify(cw.time) === JSON.stringify(pw.time));
   need(
     "when.budget",

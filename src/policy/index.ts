@@ -8,6 +8,7 @@ export {
   canonicalJson,
   type Grant,
   grantSchema,
+  PROFILE_NAME,
   type Principal,
   type Taint,
 } from "./action.js";
@@ -16,7 +17,15 @@ export { type PolicyConfig, policyConfigSchema } from "./config.js";
 export { checkJson, type Decision, NO_MATCH_REASON } from "./decision.js";
 export type { CompiledPolicy, DecideContext, Explanation, TraceStep } from "./engine.js";
 export { attenuate, checkAttenuation } from "./grants.js";
-export { formatLint, type LintResult, lintCompiled, lintPolicyDir } from "./lint.js";
+export {
+  formatLint,
+  type LintResult,
+  lintCompiled,
+  lintPolicyDir,
+  lintProfiles,
+  namedProfiles,
+  type ProfileUse,
+} from "./lint.js";
 export { formatIssue, type PolicyIssue } from "./load.js";
 export { createMemoryResolver, type MemoryResolverOptions } from "./memory-resolver.js";
 export { compilePolicyTexts, DEFAULT_SANDBOX_PATH, type LoadOptions, loadPolicyDir } from "./policy.js";

@@ -63,6 +63,34 @@ function coverCandidates(rs: RuleSet, r: CompiledRule): CompiledRule[] {
   return out.sort((a, b) => a.order - b.order);
 }
 
+/** The profiles the policy's rules name in `when.profile`. */
+export function namedProfiles(policy: Pick<CompiledPolicy, "rules">): Set<string> {
+  const out = new Set<string>();
+  for (const r of policy.rules) for (const p of r.spec.when?.profile ?? []) out.add(p);
+  return out;
+}
+
+/** A profile some schedules run under, and where they are defined (for the warning). */
+export interface ProfileUse {
+  profile: string;
+  schedules: string[];
+  /** e.g. "warden.yaml" or "added with warden schedule add". */
+  where: string;
+}
+
+/** Warnings for profiles schedules run under that no rule names: a typo would otherwise change nothing, silently. */
+export function lintProfiles(policy: Pick<CompiledPolicy, "rules">, uses: readonly ProfileUse[]): PolicyIssue[] {
+  const named = namedProfiles(policy);
+  return uses
+    .filter((u) => !named.has(u.profile))
+    .map((u) => ({
+      file: "",
+      line: 1,
+      field: `profile ${u.profile}`,
+      message: `schedule${u.schedules.length > 1 ? "s" : ""} ${u.schedules.join(", ")} (${u.where}) run${u.schedules.length > 1 ? "" : "s"} under profile "${u.profile}", but no rule names it (when: {profile: ${u.profile}}): it changes nothing, they get what every scheduled run gets`,
+    }));
+}
+
 export function lintCompiled(policy: CompiledPolicy): PolicyIssue[] {
   const warnings: PolicyIssue[] = [...policy.ruleSet.warnings];
   const rules = policy.rules;
@@ -96,7 +124,12 @@ export function lintCompiled(policy: CompiledPolicy): PolicyIssue[] {
   return warnings;
 }
 
-export function lintPolicyDir(dir: string, options: LoadOptions = {}): LintResult {
+/** `profiles`: the profiles schedules run under, each warned about when no rule names it. */
+export function lintPolicyDir(
+  dir: string,
+  options: LoadOptions = {},
+  profiles: readonly ProfileUse[] = [],
+): LintResult {
   const loaded = loadPolicyDir(dir, options);
   if (!loaded.ok) {
     const issues = (loaded.error.details.data?.issues as PolicyIssue[] | undefined) ?? [
@@ -104,7 +137,8 @@ export function lintPolicyDir(dir: string, options: LoadOptions = {}): LintResul
     ];
     return { errors: issues, warnings: [], version: null };
   }
-  return { errors: [], warnings: lintCompiled(loaded.value), version: loaded.value.version };
+  const warnings = [...lintCompiled(loaded.value), ...lintProfiles(loaded.value, profiles)];
+  return { errors: [], warnings, version: loaded.value.version };
 }
 
 export function formatLint(r: LintResult): string {

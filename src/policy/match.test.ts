@@ -97,10 +97,17 @@ describe("messages, secrets, MCP args", () => {
     expect(effect(p, { tool: "send_message", channel: "cli", to: "owner", secrets: ["GITHUB_TOKEN"] })).toBe("deny");
   });
   it("MCP tool globs and argument patterns", () => {
-    expect(effect(p, { tool: "mcp.github.list_issues", args: { repo: "me/warden" } })).toBe("allow");
-    expect(effect(p, { tool: "mcp.github.list_issues", args: { repo: "you/x" } })).toBe("deny");
-    expect(effect(p, { tool: "mcp.github.list_issues", args: { repo: 3 } })).toBe("deny");
-    expect(effect(p, { tool: "mcp.gitlab.list_issues", args: { repo: "me/x" } })).toBe("deny");
+    // readOnly: the server marked the tool read-only (else a glob allow asks: see readonly.test.ts)
+    const list = (args: Record<string, unknown>, tool = "mcp.github.list_issues"): Action => ({
+      tool,
+      args,
+      readOnly: true,
+    });
+    expect(effect(p, list({ repo: "me/warden" }))).toBe("allow");
+    expect(effect(p, { tool: "mcp.github.list_issues", args: { repo: "me/warden" } })).toBe("ask");
+    expect(effect(p, list({ repo: "you/x" }))).toBe("deny");
+    expect(effect(p, list({ repo: 3 }))).toBe("deny");
+    expect(effect(p, list({ repo: "me/x" }, "mcp.gitlab.list_issues"))).toBe("deny");
   });
 });
 

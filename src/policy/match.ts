@@ -248,6 +248,7 @@ export function compileMatch(
   }
   if (when?.taint) tests.push(setTest("when.taint", when.taint, (f) => f.taint));
   if (when?.principal) tests.push(setTest("when.principal", when.principal, (f) => f.principal));
+  if (when?.profile) tests.push(setTest("when.profile", when.profile, (f) => f.profile));
   if (when?.time) tests.push(timeTest(when.time));
   if (when?.budget) {
     const need = Object.entries(when.budget) as [keyof Facts["budget"], number][];
