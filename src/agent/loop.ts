@@ -11,7 +11,7 @@ import type { Task, TaskState, Tasks, TranscriptEntry } from "../tasks/index.js"
 import { systemPrompt } from "./prompt.js";
 import { type AgentEvent, type Journal, runToolCall, type StepDeps, type StepState } from "./step.js";
 import { redactingStream, type StreamRedactorSource } from "./stream-redact.js";
-import { SUSPEND, type Tool, toolSpec } from "./tool.js";
+import { STOPPED, SUSPEND, type Tool, toolSpec } from "./tool.js";
 
 export interface AgentDeps {
   model: ModelProvider;
@@ -104,7 +104,10 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
     state: "cancelled",
     text: "suspended: Warden stopped while the task waited; it resumes at the next start",
   };
+  // Aborted with reason STOPPED (the daemon is stopping while this task runs): it ends interrupted, never re-run.
+  const interrupted: Stop = { state: "cancelled", text: "Warden stopped while this task was running" };
   const onCancel = () => {
+    if (opts.signal?.reason === STOPPED) return halt(interrupted);
     if (opts.signal?.reason !== SUSPEND) return halt({ state: "cancelled", text: "cancelled" });
     stoppedBy ??= suspended;
     stop.abort(SUSPEND);
@@ -125,6 +128,7 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
     task: task.id,
     agent: task.agent,
     principal: task.principal,
+    ...(task.profile !== null ? { profile: task.profile } : {}),
     workspace: task.workspace,
     taint: task.taint,
     budget: {},
@@ -306,13 +310,14 @@ async function drive(deps: AgentDeps, taskId: string, from: TaskState, opts: Run
   deps.gate.endTask(task.id, "warden", end.text); // nothing stays pending, and the task's grants end with it
   deps.tasks.addUsage(task.id, { wallMs: clock() - started });
   const text = deps.redactor.redact(end.text);
-  const finished = deps.tasks.transition(task.id, end.state, { result: end.text });
+  const finalState = end === interrupted ? "interrupted" : end.state;
+  const finished = deps.tasks.transition(task.id, finalState, { result: end.text });
   await deps.audit
     .append({
       type: "task.ended",
       actor,
       task: task.id,
-      data: { state: end.state, steps, tokens, reason: end.state === "done" ? null : text },
+      data: { state: finalState, steps, tokens, reason: end.state === "done" ? null : text },
     })
     .catch(() => undefined); // the task's own row already says how it ended
   return { state: end.state, text, task: finished.ok ? finished.value : (deps.tasks.get(task.id) as Task) };

@@ -8,7 +8,7 @@
 import type { Task } from "../tasks/index.js";
 import { type AgentDeps, type RunOptions, type RunOutcome, resumeTask, runTask } from "./loop.js";
 import type { AgentEvent } from "./step.js";
-import { SUSPEND } from "./tool.js";
+import { STOPPED, SUSPEND } from "./tool.js";
 
 export interface RunnerOptions {
   /** Tasks running at once, overall (default 4). */
@@ -143,15 +143,22 @@ export class TaskRunner {
   }
 
   /**
-   * The daemon is stopping: queued tasks are cancelled, running ones aborted, and tasks waiting on a person are
-   * suspended (they stay waiting_approval with their request or question pending; the next daemon resumes them).
-   * Resolves once every task has let go.
+   * The daemon is stopping: tasks that never started stay queued (the next daemon runs them, in their order), running
+   * ones are stopped and end `interrupted` (never re-run), and tasks waiting on a person are suspended (they stay waiting_approval with their request or
+   * question pending; the next daemon resumes them). A queued sub-agent is cancelled: only its parent's call runs it.
+   * Resolves once every task has let go; a kept task's outcome is `cancelled` with the task row still queued.
    */
   async shutdown(reason = "Warden stopped"): Promise<void> {
-    for (const q of this.queues.values()) for (const job of q.splice(0)) job.resolve(this.cancelQueued(job, reason));
+    for (const q of this.queues.values())
+      for (const job of q.splice(0)) {
+        const task = this.deps.tasks.get(job.taskId);
+        if (task && task.parent === null && task.state === "queued")
+          job.resolve({ state: "cancelled", text: `suspended: ${reason} before this task started`, task });
+        else job.resolve(this.cancelQueued(job, reason));
+      }
     for (const job of [...this.active.values()]) {
       const waiting = this.deps.tasks.get(job.taskId)?.state === "waiting_approval";
-      job.abort.abort(waiting ? SUSPEND : undefined);
+      job.abort.abort(waiting ? SUSPEND : STOPPED);
     }
     await this.options.sandbox?.killAll();
     await Promise.all([...this.settled]);

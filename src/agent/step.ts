@@ -36,6 +36,8 @@ export interface StepState {
   task: string;
   agent: string;
   principal: Principal;
+  /** The task's policy profile (a scheduled run's), set by the runtime; absent for none. */
+  profile?: string;
   workspace: string;
   taint: Taint;
   budget: Budget;
@@ -116,6 +118,8 @@ export async function runToolCall(deps: StepDeps, state: StepState, call: ToolCa
     task: state.task,
     agent: state.agent,
     principal: state.principal,
+    // Always set here, after the tool's part: no tool (and so no model output) can choose the profile.
+    profile: state.profile,
     taint: state.taint,
     workspace: state.workspace,
     budget: state.budget,

@@ -102,6 +102,25 @@ describe("spawn_agent", () => {
     expect(outcome.task.usage.steps).toBe(1);
   });
 
+  it("a scheduled run's sub-agent works under the run's profile, set by the runtime", WAIT, async () => {
+    await using dir = await tempDir();
+    const model = new RoutedModel({
+      run: [{ toolCalls: [call("spawn_agent", { task: "child" })] }, { content: "run done" }],
+      child: [{ toolCalls: [call("exec", { argv: ["echo", "hi"] })] }, { content: "child done" }],
+    });
+    const { h, runner } = await setup(dir.path, model);
+    using _h = h;
+    const t = await h.tasks.create({ prompt: "run", principal: "schedule", schedule: "nightly", profile: "backup" });
+    if (!t.ok) throw t.error;
+    expect((await runner.submit(t.value.id)).state).toBe("done");
+    const [result] = model.results("run");
+    const child = h.tasks.get(result?.task as string);
+    expect(child).toMatchObject({ principal: "schedule", profile: "backup", schedule: null, state: "done" });
+    const echo = h.decisions.find((d) => d.action.task === child?.id && d.action.tool === "exec");
+    expect(echo?.action).toMatchObject({ principal: "schedule", profile: "backup" });
+    expect(h.decisions.find((d) => d.action.tool === "spawn_agent")?.action.profile).toBe("backup");
+  });
+
   it("denies grants wider than the parent's (attenuation) and gives an allowed grant to the child", WAIT, async () => {
     await using dir = await tempDir();
     const narrow = { match: { tool: "exec", executable: "false" } };

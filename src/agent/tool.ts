@@ -38,6 +38,12 @@ export interface ToolContext {
  */
 export const SUSPEND: unique symbol = Symbol("warden.suspend");
 
+/**
+ * The abort reason when Warden stops while a task runs: the task ends `interrupted` (never re-run), as after a crash,
+ * rather than `cancelled` (which says the owner stopped it).
+ */
+export const STOPPED: unique symbol = Symbol("warden.stopped");
+
 export type ToolError = { code: string; reason: string };
 
 export type ToolOutput =

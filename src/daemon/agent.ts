@@ -4,7 +4,7 @@
 // still runs its other services.
 import { chmodSync } from "node:fs";
 import { basename } from "node:path";
-import { type AgentEvent, builtinTools, TaskRunner } from "../agent/index.js";
+import { type AgentEvent, builtinTools, leftoverTasks, TaskRunner } from "../agent/index.js";
 import type { Approvals } from "../approvals/index.js";
 import type { AuditLog, ExecutionJournal } from "../audit/index.js";
 import { ChannelRegistry, Outbox, ownerChannel } from "../channels/index.js";
@@ -14,12 +14,12 @@ import type { EventBus, Route } from "../gateway/index.js";
 import type { HomePaths } from "../home/index.js";
 import type { Logger } from "../log/index.js";
 import { type ModelChoice, type ModelProvider, selectModelProvider } from "../models/index.js";
-import type { PolicyWatcher } from "../policy/index.js";
+import { namedProfiles, type PolicyWatcher } from "../policy/index.js";
 import { type ClosableSandbox, createSandbox } from "../sandbox/index.js";
-import { ScheduleService, scheduleRoutes } from "../schedules/index.js";
+import { type LeftoverRun, ScheduleService, scheduleRoutes, unknownProfileWarning } from "../schedules/index.js";
 import type { SecretRedactor, SecretStore } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
-import { Questions, Tasks } from "../tasks/index.js";
+import { isFinal, Questions, type Task, Tasks } from "../tasks/index.js";
 import { daemonHttpTool } from "./egress.js";
 import { startMcp, withMcpTools } from "./mcp.js";
 import { type Submit, taskRoutes } from "./task-routes.js";
@@ -115,9 +115,14 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     audit: w.audit,
     log: w.log,
   });
+  // A schedule's profile that no rule names changes nothing: said at start-up, in `schedule list` and by lint.
+  const profileNamed = (p: string) => namedProfiles(w.policy.current()).has(p);
+  for (const s of schedules.all())
+    if (s.profile && !profileNamed(s.profile))
+      w.log.warn({ schedule: s.name }, unknownProfileWarning(s.name, s.profile));
   const runner: TaskRunner | undefined = model
     ? new TaskRunner(
-        withMcpTools(mcp, w.policy, {
+        withMcpTools(mcp, {
           model,
           tasks,
           tools: builtinTools({
@@ -131,6 +136,11 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
             },
             subagents: {
               tasks,
+              limits: {
+                maxDepth: w.config.agent.subagents.maxDepth,
+                maxChildren: w.config.agent.subagents.maxChildren,
+                defaultBudget: w.config.agent.subagents.budget,
+              },
               runChild: (parent, child, signal) => (runner as TaskRunner).runChild(parent, child, signal),
               onCreated: (child) => w.events.publish("task.created", { task: child.id, parent: child.parent }),
               onEnded: (o) => w.events.publish("task.ended", { task: o.task.id, state: o.state, text: o.text }),
@@ -143,8 +153,14 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
           journal: w.executions,
           redactor: w.redactor,
           pendingApprovals: (t) => w.approvals.list({ state: "pending", task: t }),
+          maxCallsPerTurn: w.config.agent.maxToolCallsPerTurn,
         }),
-        { sandbox, onChildEvent: publishTask },
+        {
+          sandbox,
+          onChildEvent: publishTask,
+          maxConcurrent: w.config.agent.maxConcurrentTasks,
+          maxPerKey: w.config.agent.maxConcurrentPerSender,
+        },
       )
     : undefined;
   // Stopping is not halting: tasks waiting on a person are suspended and wait again after the next start.
@@ -167,31 +183,47 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
         w.events.publish("task.ended", { task, state: o.state, text: o.text });
         return o;
       });
-  if (runner) {
-    schedules.start({
-      // The prompt is the owner's own (config or `warden schedule add`): the run starts trusted.
-      create: async (i) => {
-        await mcp.manager.prepare(); // lazy MCP servers start before the run, as for a task of the owner
-        return tasks.create({
-          prompt: i.prompt,
-          principal: "schedule",
-          taint: "trusted",
-          ...(i.workspace ? { workspace: i.workspace } : {}),
-        });
-      },
-      submit: (task, key) => submit(runner, task, key),
+  /** Continue a task the previous daemon left waiting on a person, on the same request or question. */
+  const resume = (r: TaskRunner, task: string, key?: string) =>
+    r.submit(task, { resume: true, ...(key ? { key } : {}), onEvent: (e) => publishTask(task, e) }).then((o) => {
+      w.events.publish("task.ended", { task, state: o.state, text: o.text });
+      return o;
     });
-    w.onClose(() => schedules.stop());
-  }
-
-  // Tasks left waiting on a person by the previous daemon wait again, on the same approval request or question.
   if (runner) {
-    for (const t of tasks.list({ state: "waiting_approval", limit: 1_000_000 })) {
-      if (t.parent !== null) continue; // the sweep interrupted every sub-agent whose parent did not survive
-      void runner
-        .submit(t.id, { resume: true, onEvent: (e) => publishTask(t.id, e) })
-        .then((o) => w.events.publish("task.ended", { task: t.id, state: o.state, text: o.text }));
-    }
+    // What the previous daemon left (the sweep above interrupted what was running): tasks waiting on a person wait
+    // again, tasks that never started run now, oldest first. Scheduled runs among them go on unattended, counted as
+    // their schedule's run in progress; the others are queued under their principal as before.
+    const left = leftoverTasks(tasks);
+    const scheduled = (t: Task, waiting: boolean): LeftoverRun[] =>
+      t.schedule === null ? [] : [{ task: t.id, schedule: t.schedule, waiting }];
+    schedules.start(
+      {
+        // The prompt is the owner's own (config or `warden schedule add`): the run starts trusted. Its profile comes
+        // from the schedule, set here by the runtime and stored with the task.
+        create: async (i) => {
+          await mcp.manager.prepare(); // lazy MCP servers start before the run, as for a task of the owner
+          return tasks.create({
+            prompt: i.prompt,
+            principal: "schedule",
+            taint: "trusted",
+            schedule: i.schedule,
+            budget: w.config.agent.budget,
+            ...(i.profile ? { profile: i.profile } : {}),
+            ...(i.workspace ? { workspace: i.workspace } : {}),
+          });
+        },
+        submit: (task, key, waiting) =>
+          (waiting ? resume(runner, task, key) : submit(runner, task, key)).then((o) => ({
+            state: o.state,
+            text: o.text,
+            suspended: !isFinal(o.task.state),
+          })),
+      },
+      [...left.waiting.flatMap((t) => scheduled(t, true)), ...left.queued.flatMap((t) => scheduled(t, false))],
+    );
+    w.onClose(() => schedules.stop());
+    for (const t of left.waiting) if (t.schedule === null) void resume(runner, t.id);
+    for (const t of left.queued) if (t.schedule === null) void submit(runner, t.id);
   }
 
   const routes: Route[] = [
@@ -205,9 +237,10 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
       sandbox,
       runner,
       submit,
+      budget: w.config.agent.budget,
       mcp: { prepare: () => mcp.manager.prepare(), halt: (reason) => mcp.manager.halt(reason) },
     }),
-    ...scheduleRoutes(schedules, w.audit),
+    ...scheduleRoutes(schedules, w.audit, profileNamed),
     ...mcp.routes,
   ];
   return {

@@ -3,9 +3,16 @@
 
 export { SCHEDULE_NAME, type ScheduleSpec, type SchedulesConfig, schedulesConfigSchema } from "./config.js";
 export { type CronSchedule, isTimeZone, localZone, parseCron } from "./cron.js";
-export { addScheduleBody, type ScheduleView, scheduleRoutes } from "./routes.js";
+export { addScheduleBody, type ScheduleView, scheduleRoutes, unknownProfileWarning } from "./routes.js";
 export { Scheduler, type SchedulerDeps } from "./scheduler.js";
-export { type NoticeKind, ScheduleService, type ScheduleServiceDeps, type ScheduleTaskRunner } from "./service.js";
+export {
+  type LeftoverRun,
+  type NoticeKind,
+  type RunEnd,
+  ScheduleService,
+  type ScheduleServiceDeps,
+  type ScheduleTaskRunner,
+} from "./service.js";
 export { ScheduleStore } from "./store.js";
 export { type Schedule, type ScheduleState, scheduleKey } from "./types.js";
 export { type UnattendedRun, UnattendedTasks } from "./unattended.js";

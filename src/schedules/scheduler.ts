@@ -52,6 +52,19 @@ export class Scheduler {
     return this.running.has(name);
   }
 
+  /**
+   * Count `run` as a run of `name` in progress (a run the previous daemon left queued or waiting, going on now), so
+   * the schedule does not overlap it. Call before `start`.
+   */
+  adopt(name: string, run: Promise<void>): void {
+    const tracked = run
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.running.get(name) === tracked) this.running.delete(name);
+      });
+    this.running.set(name, tracked);
+  }
+
   /** Resolves once every run started so far has ended. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running.values()]);

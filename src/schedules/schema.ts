@@ -23,4 +23,9 @@ export const SCHEDULES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "the policy profile of an added schedule",
+    sql: "ALTER TABLE schedules ADD COLUMN profile TEXT;",
+  },
 ];

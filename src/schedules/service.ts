@@ -1,6 +1,7 @@
 // The schedules service the daemon runs: the schedules (config + owner's), the scheduler, each run as a task of the
-// principal `schedule` in "nobody watching" mode (short approval expiry, the owner notified), and the notices.
-// A run is queued under the key schedule:<name>, so the runner's fair queue serves it like any other sender.
+// principal `schedule` with the schedule's policy profile, in "nobody watching" mode (short approval expiry, the owner
+// notified), and the notices. A run is queued under the key schedule:<name>, so the runner's fair queue serves it like
+// any other sender; a run the previous daemon left queued or waiting goes on unattended too (`start`).
 // Never runs a task when the audit log cannot record that the schedule fired.
 import type { Approval, ApprovalGate } from "../approvals/index.js";
 import type { AuditSink } from "../audit/index.js";
@@ -27,11 +28,36 @@ export interface ScheduleServiceDeps {
 
 /** How the service starts tasks: the daemon's task table and runner. */
 export interface ScheduleTaskRunner {
-  /** Create a queued task of the principal `schedule`. */
-  create(input: { prompt: string; workspace?: string; schedule: string }): Promise<Result<{ id: string }>>;
-  /** Run it under `key`; resolves when it ended. */
-  submit(task: string, key: string): Promise<{ state: string; text: string }>;
+  /** Create a queued task of the principal `schedule`, recording the schedule and the profile its actions carry. */
+  create(input: {
+    prompt: string;
+    workspace?: string;
+    schedule: string;
+    profile?: string;
+  }): Promise<Result<{ id: string }>>;
+  /**
+   * Run it under `key` (`resume`: a task left waiting_approval by a restart); resolves when it ended, or with
+   * `suspended` when the daemon stopped first and the task goes on at the next start.
+   */
+  submit(task: string, key: string, resume?: boolean): Promise<RunEnd>;
 }
+
+export interface RunEnd {
+  state: string;
+  text: string;
+  suspended?: boolean;
+}
+
+/** A scheduled run the previous daemon left queued or waiting on a person (from the task table). */
+export interface LeftoverRun {
+  task: string;
+  schedule: string;
+  /** waiting_approval: it resumes on the same request or question; queued: it starts now. */
+  waiting: boolean;
+}
+
+/** Approval expiry of a run whose schedule is gone (removed while the daemon was down). */
+const DEFAULT_EXPIRY_MS = 120_000;
 
 export type NoticeKind = "approval_requested" | "question_asked" | "skipped" | "missed" | "failed" | "not_started";
 
@@ -77,9 +103,22 @@ export class ScheduleService {
     return this.unattended.gate(gate, (a, run) => this.asked(a, run), parentOf);
   }
 
-  /** Start keeping time (catch-up of missed runs first). Without a runner (no model) schedules are kept, never run. */
-  start(runner: ScheduleTaskRunner): void {
+  /**
+   * Start keeping time. Runs the previous daemon left queued or waiting go on first (unattended, counted as running,
+   * so the catch-up of missed run times that follows does not overlap them). Without a runner (no model) schedules
+   * are kept, never run.
+   */
+  start(runner: ScheduleTaskRunner, leftover: readonly LeftoverRun[] = []): void {
     this.runner = runner;
+    for (const l of leftover) {
+      const s = this.all().find((x) => x.name === l.schedule);
+      const expiryMs = s ? s.approvalExpirySeconds * 1000 : DEFAULT_EXPIRY_MS;
+      const what = l.waiting ? "waiting on a person" : "queued";
+      const follow = this.follow(l.schedule, l.task, expiryMs, `the run left ${what} by the previous daemon`, () =>
+        runner.submit(l.task, scheduleKey(l.schedule), l.waiting),
+      );
+      this.scheduler.adopt(l.schedule, follow);
+    }
     this.scheduler.start();
   }
 
@@ -127,7 +166,11 @@ export class ScheduleService {
     if (!runner) return;
     const at = firedFor.toISOString();
     const recorded = await this.deps.audit
-      .append({ type: "schedule.fired", actor: `schedule:${s.name}`, data: { schedule: s.name, firedFor: at, missed } })
+      .append({
+        type: "schedule.fired",
+        actor: `schedule:${s.name}`,
+        data: { schedule: s.name, firedFor: at, missed, profile: s.profile ?? null },
+      })
       .then(
         () => true,
         () => false,
@@ -140,6 +183,7 @@ export class ScheduleService {
       prompt: s.prompt,
       schedule: s.name,
       ...(s.workspace ? { workspace: s.workspace } : {}),
+      ...(s.profile ? { profile: s.profile } : {}),
     });
     if (!created.ok) {
       await this.notice(s.name, null, "not_started", `the run for ${at} did not start: ${created.error.message}`);
@@ -151,11 +195,25 @@ export class ScheduleService {
       const text = `the run for ${at} was missed while Warden was not running; it runs once now`;
       await this.notice(s.name, task, "missed", text);
     }
-    this.unattended.add(task, { schedule: s.name, expiryMs: s.approvalExpirySeconds * 1000 });
+    await this.follow(s.name, task, s.approvalExpirySeconds * 1000, `the run for ${at}`, () =>
+      runner.submit(task, scheduleKey(s.name)),
+    );
+  }
+
+  /** Run `task` unattended to its end; the owner hears when it ends other than done. */
+  private async follow(
+    schedule: string,
+    task: string,
+    expiryMs: number,
+    what: string,
+    submit: () => Promise<RunEnd>,
+  ): Promise<void> {
+    this.unattended.add(task, { schedule, expiryMs });
     try {
-      const outcome = await runner.submit(task, scheduleKey(s.name));
-      if (outcome.state !== "done")
-        await this.notice(s.name, task, "failed", `the run for ${at} ended ${outcome.state}: ${outcome.text}`);
+      const outcome = await submit();
+      // Suspended (the daemon stopped first) is not an end: the run goes on at the next start.
+      if (outcome.state !== "done" && outcome.suspended !== true)
+        await this.notice(schedule, task, "failed", `${what} ended ${outcome.state}: ${outcome.text}`);
     } finally {
       this.unattended.delete(task);
     }

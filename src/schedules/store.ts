@@ -11,6 +11,7 @@ interface Row {
   prompt: string;
   workspace: string | null;
   approval_expiry_seconds: number;
+  profile: string | null;
 }
 
 const toSchedule = (r: Row): Schedule => ({
@@ -21,6 +22,7 @@ const toSchedule = (r: Row): Schedule => ({
   source: "owner",
   ...(r.workspace !== null ? { workspace: r.workspace } : {}),
   ...(r.tz !== null ? { tz: r.tz } : {}),
+  ...(r.profile !== null ? { profile: r.profile } : {}),
 });
 
 /** Contract: methods throw only the store's own failures. */
@@ -40,10 +42,19 @@ export class ScheduleStore {
   add(s: Omit<Schedule, "source">, now: Date): boolean {
     const info = this.store
       .prepare(
-        `INSERT INTO schedules (name, cron, tz, prompt, workspace, approval_expiry_seconds, created_at)
-         VALUES (?,?,?,?,?,?,?) ON CONFLICT(name) DO NOTHING`,
+        `INSERT INTO schedules (name, cron, tz, prompt, workspace, approval_expiry_seconds, created_at, profile)
+         VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(name) DO NOTHING`,
       )
-      .run(s.name, s.cron, s.tz ?? null, s.prompt, s.workspace ?? null, s.approvalExpirySeconds, now.toISOString());
+      .run(
+        s.name,
+        s.cron,
+        s.tz ?? null,
+        s.prompt,
+        s.workspace ?? null,
+        s.approvalExpirySeconds,
+        now.toISOString(),
+        s.profile ?? null,
+      );
     return info.changes === 1;
   }
 

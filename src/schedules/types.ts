@@ -7,6 +7,11 @@ export interface Schedule {
   workspace?: string;
   tz?: string;
   approvalExpirySeconds: number;
+  /**
+   * The named policy profile its runs carry (`when: {profile: NAME}` in policy rules). Set by the runtime on every
+   * action of the run and of its sub-agents; the model never chooses it.
+   */
+  profile?: string;
   /** `config`: from warden.yaml, read-only at run time; `owner`: added with `warden schedule add`. */
   source: "config" | "owner";
 }

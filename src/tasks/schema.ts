@@ -1,5 +1,5 @@
-// Migrations of the tasks domain: the tasks table, their transcripts, the grants a task holds and the questions a task
-// asked its owner. Never edit a released migration; add one.
+// Migrations of the tasks domain: the tasks table, their transcripts, the grants a task holds, the questions a task
+// asked its owner, and the schedule and policy profile of a scheduled run. Never edit a released migration; add one.
 import type { Migration } from "../store/index.js";
 
 export const TASKS_MIGRATIONS: readonly Migration[] = [
@@ -65,6 +65,15 @@ export const TASKS_MIGRATIONS: readonly Migration[] = [
         UNIQUE (task_id, call_id)
       );
       CREATE INDEX task_questions_pending ON task_questions(state, expires_at);
+    `,
+  },
+  {
+    version: 3,
+    name: "the schedule a task runs for and its policy profile",
+    // Both set by the runtime when the task is created (a scheduled run), never by the model; NULL for other tasks.
+    sql: `
+      ALTER TABLE tasks ADD COLUMN schedule TEXT;
+      ALTER TABLE tasks ADD COLUMN profile TEXT;
     `,
   },
 ];

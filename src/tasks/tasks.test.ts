@@ -153,10 +153,11 @@ describe("Tasks: sub-agents", () => {
     first.store.close();
     const second = await setup(dir.path);
     const swept = second.tasks.sweep().map((t) => [t.id, t.state]);
+    // The running root; the queued grandchild (only its parent's call runs it); the child whose parent ended.
     expect(swept).toEqual([
       [root.value.id, "interrupted"],
-      [child.value.id, "interrupted"],
       [grand.value.id, "interrupted"],
+      [child.value.id, "interrupted"],
     ]);
     expect(second.tasks.get(lone.value.id)?.state).toBe("waiting_approval");
     second.store.close();

@@ -43,6 +43,10 @@ export interface CreateTaskInput {
    * they count for this task only; checking them against the parent's is the policy engine's job, not this table's.
    */
   grants?: readonly Grant[];
+  /** The schedule this task is a run of (the scheduler sets it). */
+  schedule?: string;
+  /** The policy profile its actions carry; a sub-agent gets its parent's (the spawn tool passes it). */
+  profile?: string;
 }
 
 export interface NewMessage {
@@ -56,6 +60,8 @@ interface Row {
   id: string;
   parent_id: string | null;
   principal: Principal;
+  schedule: string | null;
+  profile: string | null;
   agent: string;
   state: TaskState;
   prompt: string;
@@ -81,6 +87,8 @@ const toTask = (r: Row): Task => {
     id: r.id,
     parent: r.parent_id,
     principal: r.principal,
+    schedule: r.schedule,
+    profile: r.profile,
     agent: r.agent,
     state: r.state,
     prompt: r.prompt,
@@ -142,7 +150,8 @@ export class Tasks {
     );
     const insertTask = this.deps.store.prepare(
       `INSERT INTO tasks (id, parent_id, principal, agent, state, prompt, workspace, taint, budget_steps,
-           budget_tokens, budget_wall_ms, created_at, updated_at) VALUES (?,?,?,?,'queued',?,?,?,?,?,?,?,?)`,
+           budget_tokens, budget_wall_ms, created_at, updated_at, schedule, profile)
+         VALUES (?,?,?,?,'queued',?,?,?,?,?,?,?,?,?,?)`,
     );
     this.deps.store.transaction(() => {
       insertTask.run(
@@ -158,6 +167,8 @@ export class Tasks {
         b.wallMs ?? null,
         now,
         now,
+        input.schedule ?? null,
+        input.profile ?? null,
       );
       for (const g of input.grants ?? []) insertGrant.run(id, g.id, JSON.stringify({ ...g, task: id }));
     });
@@ -176,6 +187,17 @@ export class Tasks {
          ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
       )
       .all({ state: filter.state ?? null, parent: filter.parent ?? null, limit: filter.limit ?? 100 }) as Row[];
+    return rows.map(toTask);
+  }
+
+  /**
+   * Tasks of a principal or schedule (no sub-agents) still `queued`, oldest first: after a restart they run again in
+   * the order they were asked for. A sub-agent is run only by its parent's call, so it is never among them.
+   */
+  queuedTopLevel(): Task[] {
+    const rows = this.deps.store
+      .prepare("SELECT * FROM tasks WHERE state = 'queued' AND parent_id IS NULL ORDER BY created_at, rowid")
+      .all() as Row[];
     return rows.map(toTask);
   }
 
@@ -276,14 +298,26 @@ export class Tasks {
 
   /**
    * Start-up sweep: tasks that were running when Warden stopped are marked interrupted (returned, so the caller
-   * reports them) and never re-run; waiting_approval and queued tasks keep their state, except sub-agents whose
-   * parent ended (nobody would read their answer): they are interrupted too.
+   * reports them) and never re-run; waiting_approval and queued tasks keep their state (the caller resumes them),
+   * except sub-agents whose parent ended (nobody would read their answer) and queued sub-agents (only their parent's
+   * spawn call runs them, and that call ended with the previous daemon; a resumed parent makes the call again):
+   * they are interrupted too.
    */
   sweep(): Task[] {
     const running = this.list({ state: "running", limit: 1_000_000 });
     for (const t of running)
       this.transition(t.id, "interrupted", { from: ["running"], result: "Warden stopped while this task was running" });
     const swept = running.map((t) => t.id);
+    const queuedChildren = this.deps.store
+      .prepare("SELECT id FROM tasks WHERE state = 'queued' AND parent_id IS NOT NULL")
+      .all() as { id: string }[];
+    for (const { id } of queuedChildren) {
+      const t = this.transition(id, "interrupted", {
+        from: ["queued"],
+        result: "Warden stopped before this sub-agent started; its parent's call ended with it",
+      });
+      if (t.ok) swept.push(id);
+    }
     const orphans = this.deps.store.prepare(
       `SELECT c.id FROM tasks c JOIN tasks p ON p.id = c.parent_id
        WHERE c.state NOT IN (${FINAL_SQL}) AND p.state IN (${FINAL_SQL})`,

@@ -32,6 +32,13 @@ export interface Task {
   id: string;
   parent: string | null;
   principal: Principal;
+  /** The schedule this task is a run of (set by the runtime), or null. */
+  schedule: string | null;
+  /**
+   * The named policy profile its actions carry (`when: {profile: NAME}` in rules), set by the runtime from the
+   * schedule (sub-agents inherit their parent's), never by the model; null for none.
+   */
+  profile: string | null;
   /** The agent working on it (`main`, or a sub-agent's name). */
   agent: string;
   state: TaskState;

@@ -77,13 +77,16 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
 
   policy
     .command("lint")
-    .description("errors and warnings: invalid files, shadowed rules, allows that wrappers or broad globs defeat")
+    .description(
+      "errors and warnings: invalid files, shadowed rules, allows that wrappers or broad globs defeat, schedule profiles no rule names",
+    )
     .option("--dir <path>", dirOption)
     .option("--json", "print the findings as JSON")
     .action(async (opts: PolicyOpts) => {
       const { lintPolicyDir, formatLint, createNodeResolver } = await import("../../policy/index.js");
       const { dir, sandboxPath } = await policyLocation(ctx, opts);
-      const result = lintPolicyDir(dir, { resolver: createNodeResolver({ pathEnv: sandboxPath }) });
+      const profiles = await scheduleProfiles(ctx);
+      const result = lintPolicyDir(dir, { resolver: createNodeResolver({ pathEnv: sandboxPath }) }, profiles);
       if (opts.json) printJson(ctx.stdout, result);
       else println(ctx.stdout, formatLint(result));
       if (result.errors.length > 0) ctx.exitCode = 1;
@@ -101,6 +104,35 @@ function recorded(e: { seq: number; ts: string; data: Record<string, unknown> })
     action: e.data.action,
     before: { effect, rule: typeof d.rule === "string" ? d.rule : null },
   };
+}
+
+/**
+ * The profiles schedules run under: warden.yaml's, and those added at run time when the daemon runs (they live in
+ * its state database; without a daemon only the file's are checked).
+ */
+async function scheduleProfiles(ctx: CliContext) {
+  const { homePaths } = await import("../../home/index.js");
+  const { loadConfigFile } = await import("../../config/index.js");
+  const { WardenError } = await import("../../errors.js");
+  const { daemonClient } = await import("../remote.js");
+  const uses = new Map<string, { profile: string; schedules: string[]; where: string }>();
+  const add = (profile: string | undefined, schedule: string, where: string) => {
+    if (!profile) return;
+    const key = `${where}\u0000${profile}`;
+    const u = uses.get(key) ?? { profile, schedules: [], where };
+    u.schedules.push(schedule);
+    uses.set(key, u);
+  };
+  for (const s of loadConfigFile(homePaths(ctx.homeRoot).config).schedules) add(s.profile, s.name, "warden.yaml");
+  try {
+    const { schedules } = await daemonClient(ctx.homeRoot).request<{
+      schedules: { name: string; source: string; profile?: string }[];
+    }>("GET", "/v1/schedules");
+    for (const s of schedules) if (s.source === "owner") add(s.profile, s.name, "added with warden schedule add");
+  } catch (e) {
+    if (!(e instanceof WardenError && e.code === "NOT_RUNNING")) throw e;
+  }
+  return [...uses.values()];
 }
 
 async function policyLocation(ctx: CliContext, opts: PolicyOpts): Promise<{ dir: string; sandboxPath: string }> {

@@ -18,12 +18,20 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
     .option("--workspace <dir>", "work in this folder (default: a fresh workspace per run)")
     .option("--tz <zone>", "the time zone the expression is read in (default: the daemon's local zone)")
     .option("--approval-expiry <seconds>", "deny an unanswered approval request after this many seconds", "120")
+    .option("--profile <name>", "policy profile of its runs: rules with `when: {profile: NAME}` apply to them")
     .option("--json", "print the schedule as JSON")
     .action(
       async (
         cron: string,
         text: string,
-        opts: { name?: string; workspace?: string; tz?: string; approvalExpiry: string; json?: boolean },
+        opts: {
+          name?: string;
+          workspace?: string;
+          tz?: string;
+          approvalExpiry: string;
+          profile?: string;
+          json?: boolean;
+        },
       ) => {
         const { resolve } = await import("node:path");
         const { WardenError } = await import("../../errors.js");
@@ -37,9 +45,15 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
           ...(opts.name ? { name: opts.name } : {}),
           ...(opts.workspace ? { workspace: resolve(ctx.cwd, opts.workspace) } : {}),
           ...(opts.tz ? { tz: opts.tz } : {}),
+          ...(opts.profile ? { profile: opts.profile } : {}),
         });
         if (opts.json) return printJson(ctx.stdout, s);
-        println(ctx.stdout, `Added schedule ${s.name}: "${s.cron}" (${s.zone}), next run ${s.next ?? "never"}.`);
+        const profile = s.profile ? `, profile ${s.profile}` : "";
+        println(
+          ctx.stdout,
+          `Added schedule ${s.name}: "${s.cron}" (${s.zone})${profile}, next run ${s.next ?? "never"}.`,
+        );
+        if (s.warning) println(ctx.stderr, `warning: ${s.warning}`);
       },
     );
   schedule
@@ -57,10 +71,12 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
       for (const s of schedules) {
         const where = s.source === "config" ? "warden.yaml" : "added";
         const state = s.running ? "  (running)" : "";
+        const profile = s.profile ? `  profile ${s.profile}` : "";
         println(
           ctx.stdout,
-          `${s.name}  "${s.cron}" ${s.zone}  next ${s.next ?? "-"}  [${where}]${state}  ${s.prompt.slice(0, 60)}`,
+          `${s.name}  "${s.cron}" ${s.zone}  next ${s.next ?? "-"}  [${where}]${profile}${state}  ${s.prompt.slice(0, 60)}`,
         );
+        if (s.warning) println(ctx.stdout, `  warning: ${s.warning}`);
       }
     });
   schedule
