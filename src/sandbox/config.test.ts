@@ -1,6 +1,7 @@
-// The sandbox: section schema: defaults, strictness, the none guard, profile resolution.
+// The sandbox: section schema: defaults (the same as profiles.ts), strictness, the none guard, profile resolution.
 import { describe, expect, it } from "vitest";
-import { profileLimits, resolveProfile, sandboxConfigSchema } from "./config.js";
+import { profileLimits, resolveProfile, sandboxConfigSchema, sandboxProfileSchema } from "./config.js";
+import { DEFAULT_PROFILE } from "./profiles.js";
 
 describe("sandboxConfigSchema", () => {
   it("fills every default from an empty section", () => {
@@ -8,6 +9,10 @@ describe("sandboxConfigSchema", () => {
     expect(c.backend).toBe("bwrap");
     expect(c.allowUnsandboxed).toBe(false);
     expect(resolveProfile(c)?.timeoutSec).toBe(120);
+  });
+  it("parses an empty profile to exactly the zod-free DEFAULT_PROFILE (profiles.ts)", () => {
+    expect(sandboxProfileSchema.parse({})).toEqual(DEFAULT_PROFILE);
+    expect(resolveProfile(sandboxConfigSchema.parse({}))).toEqual(DEFAULT_PROFILE);
   });
   it("rejects unknown keys (strict)", () => {
     expect(sandboxConfigSchema.safeParse({ backnd: "bwrap" }).success).toBe(false);

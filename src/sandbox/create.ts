@@ -2,10 +2,11 @@
 // Fails closed: an unavailable or unimplemented backend is an error, never a quiet switch to another one.
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { BwrapSandbox } from "./bwrap.js";
-import { DEFAULT_PROFILE, profileLimits, resolveProfile, type SandboxConfig } from "./config.js";
+import type { SandboxConfig } from "./config.js";
 import { NoneSandbox } from "./none.js";
 import type { ForbiddenPath } from "./plan.js";
 import { PodmanSandbox } from "./podman.js";
+import { DEFAULT_PROFILE, profileLimits, resolveProfile } from "./profiles.js";
 import type { Sandbox } from "./types.js";
 
 export interface SandboxDeps {

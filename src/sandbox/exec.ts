@@ -3,8 +3,9 @@
 // stderr) when the sandbox cannot run it. It never runs the command any other way when the sandbox fails.
 import { resolve } from "node:path";
 import type { WardenError } from "../errors.js";
-import { profileLimits, resolveProfile, type SandboxConfig } from "./config.js";
+import type { SandboxConfig } from "./config.js";
 import { isInside } from "./plan.js";
+import { profileLimits, resolveProfile } from "./profiles.js";
 import type { Sandbox } from "./types.js";
 
 export interface SandboxExecRequest {

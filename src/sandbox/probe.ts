@@ -4,9 +4,9 @@
 // never runs anything outside one.
 import { err, ok, type Result, type WardenError } from "../errors.js";
 import { BwrapSandbox } from "./bwrap.js";
-import { DEFAULT_PROFILE, profileLimits } from "./config.js";
 import { bwrapVersion } from "./host.js";
 import { PodmanSandbox } from "./podman.js";
+import { DEFAULT_PROFILE, profileLimits } from "./profiles.js";
 
 export interface ProbeOptions {
   /** Which backend to prove; default bwrap. */
