@@ -2,26 +2,56 @@
 // few files instead of a few hundred ES modules (zod alone is ~300) is what keeps `warden start` under its start-up
 // budget, and chunks keep code a command does not use out of memory. Native and optional modules stay external:
 // better-sqlite3 is a compiled addon; bufferutil/utf-8-validate are optional speed-ups of ws.
-import { rmSync } from "node:fs";
+//
+// Two values are set at build time:
+// - __WARDEN_BUILD__: an id of this build's code (a hash of the sources and the lockfile). The YAML cache trusts a
+//   validated config or policy only when the same build stored it (src/home/yaml-cache.ts).
+// - __WARDEN_YAML__: the YAML library, bundled alone into yaml.cjs and required on first use (src/home/yaml-lib.ts),
+//   so a start whose files are all cached never compiles it.
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { build } from "esbuild";
 
+function buildId() {
+  const hash = createHash("sha256");
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts"))
+        hash.update(path).update(readFileSync(path));
+    }
+  };
+  walk("src");
+  hash.update(readFileSync("package-lock.json"));
+  return hash.digest("base64url").slice(0, 22);
+}
+
 rmSync("dist/bundle", { recursive: true, force: true });
+const common = { bundle: true, platform: "node", target: "node20", legalComments: "none", logLevel: "warning" };
 await build({
+  ...common,
   entryPoints: { warden: "src/main.ts" },
   outdir: "dist/bundle",
-  bundle: true,
   splitting: true,
-  platform: "node",
   format: "esm",
-  target: "node20",
   external: ["better-sqlite3", "bufferutil", "utf-8-validate"],
+  define: { __WARDEN_BUILD__: JSON.stringify(buildId()), __WARDEN_YAML__: JSON.stringify("./yaml.cjs") },
   // Some bundled CommonJS dependencies call require(); give each ES module chunk one.
   banner: {
     js: "import { createRequire as __wardenRequire } from 'node:module'; const require = __wardenRequire(import.meta.url);",
   },
-  legalComments: "none",
   // Smaller sources to parse and keep in memory; identifiers stay, so stack traces still read.
   minifyWhitespace: true,
   minifySyntax: true,
-  logLevel: "warning",
+});
+await build({
+  ...common,
+  entryPoints: [createRequire(import.meta.url).resolve("yaml")],
+  outfile: "dist/bundle/yaml.cjs",
+  format: "cjs",
+  minifyWhitespace: true,
+  minifySyntax: true,
 });

@@ -13,6 +13,9 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 // Everything Warden creates (database, logs, pid file, workspaces) is for its owner only, whoever forgets a mode.
 process.umask(0o077);
 
+// Set by scripts/bundle.mjs: an id of this build's code (absent when running from sources or the tsc output).
+declare const __WARDEN_BUILD__: string | undefined;
+
 const pkg = readPackage();
 const readyFd = process.env.WARDEN_READY_FD ? Number(process.env.WARDEN_READY_FD) : undefined;
 const childEnv = { ...process.env };
@@ -21,6 +24,7 @@ delete childEnv.WARDEN_READY_FD;
 const code = await runCli(process.argv.slice(2), {
   homeRoot: resolveHomeRoot(process.env),
   version: pkg.version,
+  ...(typeof __WARDEN_BUILD__ === "string" ? { build: __WARDEN_BUILD__ } : {}),
   uid: process.getuid?.() ?? 0,
   cwd: process.cwd(),
   stdout: process.stdout,

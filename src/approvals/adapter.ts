@@ -1,19 +1,21 @@
 // The one place approvals know anything about the shape of an action or a policy decision. Everything else in this
 // domain treats an action as an opaque JSON object. When the policy engine's types settle, only this file changes.
 // It must never widen what an approval covers: the binding hash covers every field the owner was shown.
-import { stringify } from "yaml";
 import * as z from "zod";
 import { canonicalJson, sha256Hex } from "../audit/index.js";
+import { yaml as yamlLib } from "../home/yaml-lib.js";
 
 /** An action as the policy engine hands it over: a JSON object (see src/policy/action.ts). */
-export const actionSchema = z.record(z.string(), z.unknown());
+export const actionSchema = z.lazy(() => z.record(z.string(), z.unknown()));
 export type Action = z.infer<typeof actionSchema>;
 
-export const decisionSchema = z.object({
-  effect: z.enum(["allow", "deny", "ask"]),
-  rule: z.string().nullable(),
-  reason: z.string(),
-});
+export const decisionSchema = z.lazy(() =>
+  z.object({
+    effect: z.enum(["allow", "deny", "ask"]),
+    rule: z.string().nullable(),
+    reason: z.string(),
+  }),
+);
 export type Decision = z.infer<typeof decisionSchema>;
 
 /**
@@ -109,7 +111,7 @@ export function proposeRule(action: Action, id: string, reason: string): Record<
 
 /** The rule as the lines it would add to a policy file, each prefixed with "+ ": shown to the owner as a diff. */
 export function ruleDiff(rule: Record<string, unknown>): string {
-  const yaml = stringify({ rules: [rule] }, { lineWidth: 0 });
+  const yaml = yamlLib().stringify({ rules: [rule] }, { lineWidth: 0 });
   const lines = yaml.trimEnd().split("\n").slice(1); // drop "rules:", the rule goes under the existing key
   return lines.map((l) => `+ ${l}`).join("\n");
 }

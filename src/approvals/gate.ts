@@ -38,13 +38,15 @@ export async function awaitApproval(gate: ApprovalGate, input: RequestInput, act
 }
 
 /** `GET /v1/approvals?state=&task=` and `warden approvals list [--json]`. */
-export const approvalsListQuerySchema = z.strictObject({
-  state: z.enum([...APPROVAL_STATES, "all"]).default("pending"),
-  task: z.string().min(1).max(200).optional(),
-});
+export const approvalsListQuerySchema = z.lazy(() =>
+  z.strictObject({
+    state: z.enum([...APPROVAL_STATES, "all"]).default("pending"),
+    task: z.string().min(1).max(200).optional(),
+  }),
+);
 
 /** `POST /v1/approvals/:id/approve` and `warden approve ID [--scope once|task|always]`. */
-export const approveBodySchema = z.strictObject({ scope: scopeSchema.default("once") });
+export const approveBodySchema = z.lazy(() => z.strictObject({ scope: scopeSchema.default("once") }));
 
 /** `POST /v1/approvals/:id/deny` and `warden deny ID [--reason TEXT]`. */
-export const denyBodySchema = z.strictObject({ reason: z.string().min(1).max(2000).optional() });
+export const denyBodySchema = z.lazy(() => z.strictObject({ reason: z.string().min(1).max(2000).optional() }));

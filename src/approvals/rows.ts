@@ -6,8 +6,8 @@ import { WardenError } from "../errors.js";
 import { describeAction } from "./adapter.js";
 import type { Approval, ApprovalState, Resolution, RuleProposal, Scope } from "./types.js";
 
-export const taskSchema = z.string().min(1).max(200);
-export const approverIdsSchema = z.array(z.string().min(1).max(200)).max(100);
+export const taskSchema = z.lazy(() => z.string().min(1).max(200));
+export const approverIdsSchema = z.lazy(() => z.array(z.string().min(1).max(200)).max(100));
 
 export interface ApprovalRow {
   id: string;

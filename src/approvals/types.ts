@@ -4,30 +4,34 @@ import type { Action, Decision } from "./adapter.js";
 
 export const APPROVAL_STATES = ["pending", "approved", "denied", "expired", "cancelled"] as const;
 export type ApprovalState = (typeof APPROVAL_STATES)[number];
-export const scopeSchema = z.enum(["once", "task", "always"]);
+export const scopeSchema = z.lazy(() => z.enum(["once", "task", "always"]));
 export type Scope = z.infer<typeof scopeSchema>;
 
 /**
  * An authenticated identity, as established by the caller (CLI token, web session, a channel's verified sender).
  * `role: "owner"` may answer anything; an approver only requests that list its id.
  */
-export const approverSchema = z.strictObject({
-  id: z.string().min(1).max(200),
-  role: z.enum(["owner", "approver"]),
-  /** How the answer arrived: `cli`, `web`, `channel:telegram`...: audited. */
-  via: z.string().min(1).max(100),
-});
+export const approverSchema = z.lazy(() =>
+  z.strictObject({
+    id: z.string().min(1).max(200),
+    role: z.enum(["owner", "approver"]),
+    /** How the answer arrived: `cli`, `web`, `channel:telegram`...: audited. */
+    via: z.string().min(1).max(100),
+  }),
+);
 export type Approver = z.infer<typeof approverSchema>;
 
 /** An answer, as it comes in from the API or a channel (validated with this schema). */
-export const answerSchema = z.discriminatedUnion("decision", [
-  z.strictObject({ decision: z.literal("approve"), scope: scopeSchema.default("once") }),
-  z.strictObject({ decision: z.literal("deny"), reason: z.string().max(2000).optional() }),
-]);
+export const answerSchema = z.lazy(() =>
+  z.discriminatedUnion("decision", [
+    z.strictObject({ decision: z.literal("approve"), scope: scopeSchema.default("once") }),
+    z.strictObject({ decision: z.literal("deny"), reason: z.string().max(2000).optional() }),
+  ]),
+);
 export type Answer = z.input<typeof answerSchema>;
 
 /** Ids are `ap_` plus 16 base32 characters (80 random bits): anything else is refused before the database. */
-export const approvalIdSchema = z.string().regex(/^ap_[a-z2-7]{16}$/);
+export const approvalIdSchema = z.lazy(() => z.string().regex(/^ap_[a-z2-7]{16}$/));
 
 export interface Approval {
   id: string;

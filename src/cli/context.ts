@@ -5,6 +5,8 @@ import type { Writable } from "node:stream";
 export interface CliContext {
   homeRoot: string;
   version: string;
+  /** An id of this build's code, set only in the bundle (what the YAML cache keys validated results by). */
+  build?: string;
   uid: number;
   /** The directory the user ran warden in. */
   cwd: string;

@@ -1,10 +1,12 @@
 // Reading warden.yaml: YAML syntax first, then the schema. Every problem is reported with the file, line and column,
 // the field path and what was expected; the result is deep-frozen so nothing downstream can change it.
 import { readFileSync } from "node:fs";
-import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
+import type { Node } from "yaml";
 import type * as z from "zod";
 import { WardenError } from "../errors.js";
 import type { YamlCache } from "../home/index.js";
+import { yaml } from "../home/yaml-lib.js";
+import { deepFreeze } from "./freeze.js";
 import { type Config, configSchema } from "./schema.js";
 
 export interface ConfigProblem {
@@ -17,14 +19,21 @@ export interface ConfigProblem {
 
 /**
  * Parse config text; `file` is only used in messages. An empty file means "all defaults". With a cache, unchanged
- * text skips the YAML parser; any validation problem is still reported from a fresh parse, with lines and columns.
+ * text skips the YAML parser (and, when this build validated it before, the schema); any validation problem is
+ * still reported from a fresh parse, with lines and columns.
  */
 export function parseConfig(text: string, file: string, cache?: YamlCache): Config {
   const cached = cache?.get(text);
+  // Validated by this same build before: the schema would give the same answer.
+  if (cached?.valid !== undefined) return deepFreeze(cached.valid as Config);
   if (cached !== undefined) {
     const quick = configSchema.safeParse(cached.data);
-    if (quick.success) return deepFreeze(quick.data);
+    if (quick.success) {
+      cache?.set(text, { data: cached.data, valid: quick.data });
+      return deepFreeze(quick.data);
+    }
   }
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number | undefined) => {
@@ -41,7 +50,7 @@ export function parseConfig(text: string, file: string, cache?: YamlCache): Conf
     const problems = parsed.error.issues.flatMap((issue) => describeIssue(issue, doc.contents, file, at));
     throw configError(file, problems);
   }
-  cache?.set(text, { data });
+  cache?.set(text, { data, valid: parsed.data });
   return deepFreeze(parsed.data);
 }
 
@@ -94,6 +103,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown, file: string, at:
 }
 
 function nearestNode(root: unknown, path: string[]): { node: unknown; exact: boolean } {
+  const { isMap, isPair, isScalar } = yaml();
   let node: unknown = root;
   for (const key of path) {
     if (!isMap(node)) return { node, exact: false };
@@ -105,6 +115,7 @@ function nearestNode(root: unknown, path: string[]): { node: unknown; exact: boo
 }
 
 function keyOffset(root: unknown, path: string[], key: string): number | undefined {
+  const { isMap, isScalar } = yaml();
   const { node } = nearestNode(root, path);
   if (!isMap(node)) return (node as Node | undefined)?.range?.[0];
   const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
@@ -124,20 +135,17 @@ function allowedKeys(path: string[]): string[] {
   return Object.keys(obj?.shape ?? {});
 }
 
+/** Through defaults, optionals, pipes and lazy wrappers to the schema that has the shape. */
 function unwrap(schema: unknown): unknown {
-  let s = schema as { def?: { innerType?: unknown; in?: unknown; type?: string } } | undefined;
-  while (s?.def && (s.def.innerType || s.def.in)) s = (s.def.innerType ?? s.def.in) as typeof s;
+  type Wrapper = { def?: { innerType?: unknown; in?: unknown; getter?: () => unknown } } | undefined;
+  let s = schema as Wrapper;
+  for (let next = s?.def && (s.def.innerType ?? s.def.in ?? s.def.getter?.()); next; ) {
+    s = next as Wrapper;
+    next = s?.def && (s.def.innerType ?? s.def.in ?? s.def.getter?.());
+  }
   return s;
 }
 
 function humanize(message: string): string {
   return message.replace(/^(Invalid input|Invalid option|Too big|Too small): /, "");
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

@@ -12,6 +12,8 @@ import { type RunningDaemon, startDaemon } from "./daemon.js";
 export interface ForegroundOptions {
   paths: HomePaths;
   version: string;
+  /** An id of this build's code (see scripts/bundle.mjs): validated config and policy are cached per build. */
+  build?: string;
   uid: number;
   /** The host's environment, for helpers the daemon runs on the host (the OS keyring's secret-tool). */
   hostEnv: Readonly<Record<string, string | undefined>>;
@@ -31,7 +33,7 @@ export async function runForeground(options: ForegroundOptions): Promise<void> {
   process.on("SIGINT", onSignal);
   try {
     // Unchanged YAML is read from the cache (the parser was the slowest part of a cold start); written after ready.
-    const yamlCache = openYamlCache(options.paths.yamlCache);
+    const yamlCache = openYamlCache(options.paths.yamlCache, options.build);
     const config = loadConfigFile(options.paths.config, yamlCache);
     // One redactor for logs, audit and every output: it learns the stored secret values at start-up, and credentials
     // it finds by format are reported once the audit log exists.

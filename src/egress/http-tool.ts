@@ -8,26 +8,28 @@ import { readBody } from "./send.js";
 import { parseUrl, type Target } from "./target.js";
 import type { EgressDecide } from "./types.js";
 
-export const httpRequestArgsSchema = z.strictObject({
-  method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
-  url: z
-    .string()
-    .min(1)
-    .max(8192)
-    .describe("Absolute http:// or https:// URL; a query value may be secret:NAME where a binding allows it"),
-  headers: z
-    .record(
-      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a header name"),
-      // No CR, LF or NUL: a header value must not be able to start another header or request.
-      z
-        .string()
-        .max(8192)
-        .regex(/^[^\r\n\0]*$/, "control characters in a header value"),
-    )
-    .default({})
-    .describe("Request headers; a value may contain secret:NAME where a binding allows it"),
-  body: z.string().optional().describe("Request body as text (never a place for secret:NAME)"),
-});
+export const httpRequestArgsSchema = z.lazy(() =>
+  z.strictObject({
+    method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
+    url: z
+      .string()
+      .min(1)
+      .max(8192)
+      .describe("Absolute http:// or https:// URL; a query value may be secret:NAME where a binding allows it"),
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a header name"),
+        // No CR, LF or NUL: a header value must not be able to start another header or request.
+        z
+          .string()
+          .max(8192)
+          .regex(/^[^\r\n\0]*$/, "control characters in a header value"),
+      )
+      .default({})
+      .describe("Request headers; a value may contain secret:NAME where a binding allows it"),
+    body: z.string().optional().describe("Request body as text (never a place for secret:NAME)"),
+  }),
+);
 export type HttpRequestArgs = z.input<typeof httpRequestArgsSchema>;
 
 export type HttpToolResult =

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
+import type { WebSocketServer } from "ws";
 import { isLoopbackHost } from "../config/index.js";
 import { toWardenError, WardenError } from "../errors.js";
 import { bearerFrom, hostAllowed, tokenMatches } from "./auth.js";
@@ -47,8 +47,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server = createServer((req, res) => {
     void handle(req, res, options, port);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // The WebSocket library is loaded by the first event-stream client, not at start: many runs never have one.
+  let wss: WebSocketServer | undefined;
+  let loading: Promise<WebSocketServer> | undefined;
+  let closed = false;
+  const events = () =>
+    (loading ??= import("ws").then(({ WebSocketServer }) => {
+      wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+      return wss;
+    }));
   const unsubscribe = options.events.subscribe((event) => {
+    if (!wss?.clients.size) return;
     const frame = JSON.stringify(event);
     for (const client of wss.clients) {
       // A client that cannot keep up is dropped rather than buffered without bound.
@@ -56,7 +65,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       else client.send(frame);
     }
   });
-  server.on("upgrade", (req, socket, head) => upgrade(req, socket, head, wss, options, port));
+  server.on("upgrade", (req, socket, head) => upgrade(req, socket, head, events, () => closed, options, port));
   server.on("clientError", (_e, socket) => socket.destroy());
 
   await listen(server, options.host, options.port);
@@ -66,9 +75,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     port,
     url: `http://${host}:${port}`,
     async close() {
+      closed = true;
       unsubscribe();
-      for (const client of wss.clients) client.close(1001, "daemon stopping");
-      wss.close();
+      if (wss) {
+        for (const client of wss.clients) client.close(1001, "daemon stopping");
+        wss.close();
+      }
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -192,10 +204,11 @@ function upgrade(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-  wss: WebSocketServer,
+  events: () => Promise<WebSocketServer>,
+  closed: () => boolean,
   options: GatewayOptions,
   port: number,
-) {
+): void {
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   const failure = authenticate(req, options, port);
   if (failure || path !== "/v1/events") {
@@ -205,7 +218,18 @@ function upgrade(
     socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     return;
   }
-  wss.handleUpgrade(req, socket, head, (ws) => {
-    ws.send(JSON.stringify({ type: "hello", ts: new Date().toISOString(), data: {} }));
-  });
+  // Until ws has loaded, the client's bytes wait in the socket (nothing reads it before handleUpgrade).
+  events().then(
+    (wss) => {
+      // The daemon began stopping while ws loaded: its close() has already closed the clients it knew.
+      if (closed()) return void socket.destroy();
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.send(JSON.stringify({ type: "hello", ts: new Date().toISOString(), data: {} }));
+      });
+    },
+    (e: unknown) => {
+      options.onError(e, "event stream");
+      socket.destroy();
+    },
+  );
 }

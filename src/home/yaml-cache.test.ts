@@ -63,7 +63,7 @@ describe("the YAML cache", () => {
       const cache = openYamlCache(file);
       expect(parseConfig("log:\n  level: error\n", "w.yaml", cache).log.level).toBe("error");
       cache.flush();
-      expect(JSON.parse(readFileSync(file, "utf8")).format).toBe(1);
+      expect(JSON.parse(readFileSync(file, "utf8")).format).toBe(2);
     }
   });
 
@@ -92,5 +92,41 @@ describe("the YAML cache", () => {
     }
     expect(cached.source?.lineOf(["rules", 0])).toBe(3);
     expect(cached.source?.lineOf(["rules", 0, "examples", "allow", 0])).toBe(11);
+  });
+
+  it("keeps what validation gave, for the same build only, and gives the same config and policy from it", async () => {
+    await using dir = await tempDir();
+    const file = join(dir.path, "yaml-cache.json");
+    const text = "gateway:\n  port: 9100\nsandbox:\n  runAsUid: 1234\n";
+    const first = openYamlCache(file, "build-a");
+    const fresh = parseConfig(text, "warden.yaml", first);
+    const policy = parsePolicyText("p.yaml", POLICY, first);
+    first.flush();
+
+    const same = openYamlCache(file, "build-a");
+    expect(same.get(text)?.valid).toEqual(fresh);
+    const fromValid = parseConfig(text, "warden.yaml", same);
+    expect(fromValid).toEqual(fresh);
+    expect(Object.isFrozen(fromValid.sandbox)).toBe(true);
+    expect(same.get(POLICY)?.valid).toEqual(policy.source?.spec);
+    expect(parsePolicyText("p.yaml", POLICY, same).source?.spec).toEqual(policy.source?.spec);
+
+    // Another build validates again: nothing it finds is trusted (the file is started afresh).
+    expect(openYamlCache(file, "build-b").get(text)).toBeUndefined();
+    // No build (tests, unbundled code): validated results are neither kept nor handed out.
+    const none = openYamlCache(join(dir.path, "other.json"));
+    parseConfig(text, "warden.yaml", none);
+    expect(none.get(text)?.data).toBeDefined();
+    expect(none.get(text)?.valid).toBeUndefined();
+  });
+
+  it("upgrades an entry cached without a validated result once the same build validates it", async () => {
+    await using dir = await tempDir();
+    const file = join(dir.path, "yaml-cache.json");
+    const text = "log:\n  level: warn\n";
+    const cache = openYamlCache(file, "build-a");
+    cache.set(text, { data: { log: { level: "warn" } } });
+    const config = parseConfig(text, "warden.yaml", cache);
+    expect(cache.get(text)?.valid).toEqual(config);
   });
 });

@@ -1,9 +1,15 @@
 // A cache of parsed YAML (warden.yaml and the policy files) in <home>/run/yaml-cache.json, keyed by the SHA-256 of
 // each file's text, so a restart with unchanged files skips the YAML parser: parsing a few KB of YAML with a cold JIT
 // was the slowest step of a daemon start. Only the plain data of a parse that succeeded is kept (plus the line
-// numbers the policy shows in explanations). Callers still validate every load; on any validation problem they parse
-// the text again, so errors keep their file:line. A missing, unreadable or corrupt cache is ignored and rewritten:
-// it can make a start faster, never different. The file sits in the owner-only home, written 0600 by rename.
+// numbers the policy shows in explanations). A missing, unreadable or corrupt cache is ignored and rewritten: it can
+// make a start faster, never different. The file sits in the owner-only home (never visible in a sandbox), written
+// 0600 by rename: whoever can change it can change warden.yaml itself.
+//
+// An entry may also hold the validated result (`valid`), so a start with unchanged files skips schema validation
+// too, and with it building the schemas (zod's schemas are built on first use: see src/config/schema.ts). A validated
+// result is only as good as the code that validated it, so the file records the build that wrote it (an id of the
+// bundled code, set by scripts/bundle.mjs): a different build, or a process without one (tests, the unbundled tsc
+// output), starts from an empty cache and never trusts or stores a validated result.
 import { createHash } from "node:crypto";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 
@@ -12,6 +18,8 @@ export interface CachedYaml {
   data: unknown;
   /** Line numbers by dotted path, for callers that point into the file after a load. */
   lines?: Record<string, number>;
+  /** What validating `data` gave (defaults filled in), stored and handed out only by the same build. */
+  valid?: unknown;
 }
 
 /** Contract: never throws; get returns a fresh copy the caller may keep or change. */
@@ -25,16 +33,17 @@ export interface YamlCache {
 /** Keeps nothing: for tests and one-shot commands. */
 export const noYamlCache: YamlCache = { get: () => undefined, set: () => {}, flush: () => {} };
 
-const FORMAT = 1;
+const FORMAT = 2;
 const MAX_ENTRIES = 64;
 
 const keyOf = (text: string) => createHash("sha256").update(text).digest("base64url");
 
-export function openYamlCache(file: string): YamlCache {
+/** `build` identifies the running code; without one, validated results are neither used nor kept. */
+export function openYamlCache(file: string, build?: string): YamlCache {
   let stored: Record<string, string> = {};
   try {
-    const raw = JSON.parse(readFileSync(file, "utf8")) as { format?: unknown; entries?: unknown };
-    if (raw.format === FORMAT && raw.entries !== null && typeof raw.entries === "object") {
+    const raw = JSON.parse(readFileSync(file, "utf8")) as { format?: unknown; build?: unknown; entries?: unknown };
+    if (raw.format === FORMAT && raw.build === build && raw.entries !== null && typeof raw.entries === "object") {
       stored = raw.entries as Record<string, string>;
     }
   } catch {
@@ -56,7 +65,12 @@ export function openYamlCache(file: string): YamlCache {
         return undefined;
       }
     },
-    set(text, entry) {
+    set(text, given) {
+      let entry = given;
+      if (build === undefined || !isPlainJson(entry.valid)) {
+        const { valid: _drop, ...rest } = entry;
+        entry = rest;
+      }
       // Only data that survives JSON unchanged is kept (YAML's .inf, .nan, binary or big integers would not).
       if (!isPlainJson(entry)) return;
       const raw = JSON.stringify(entry);
@@ -80,7 +94,7 @@ export function openYamlCache(file: string): YamlCache {
       }
       try {
         const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, JSON.stringify({ format: FORMAT, entries }), { mode: 0o600 });
+        writeFileSync(tmp, JSON.stringify({ format: FORMAT, build, entries }), { mode: 0o600 });
         renameSync(tmp, file);
         dirty = false;
       } catch {

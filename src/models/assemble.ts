@@ -9,54 +9,60 @@ import { recoverToolCallsFromText } from "./text-tool-calls.js";
 import type { ChatResponse, ToolCall } from "./types.js";
 import { splitThinking, TextGate } from "./visible-text.js";
 
-const Fragment = z.object({
-  index: z.number().int().nonnegative().nullish(),
-  id: z.string().nullish(),
-  function: z
-    .object({
-      name: z.string().nullish(),
-      // llama.cpp and some proxies have sent an object here instead of text
-      arguments: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish(),
-    })
-    .nullish(),
-});
+const Fragment = z.lazy(() =>
+  z.object({
+    index: z.number().int().nonnegative().nullish(),
+    id: z.string().nullish(),
+    function: z
+      .object({
+        name: z.string().nullish(),
+        // llama.cpp and some proxies have sent an object here instead of text
+        arguments: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish(),
+      })
+      .nullish(),
+  }),
+);
 
-const Chunk = z.object({
-  choices: z
-    .array(
-      z.object({
-        index: z.number().nullish(),
-        delta: z
-          .object({
-            content: z.string().nullish(),
-            // thinking sent apart from the answer: llama.cpp and vLLM name it reasoning_content, Ollama reasoning
-            reasoning_content: z.string().nullish(),
-            reasoning: z.string().nullish(),
-            tool_calls: z.array(Fragment).nullish(),
-          })
-          .nullish(),
-        finish_reason: z.string().nullish(),
-      }),
-    )
-    .nullish(),
-  usage: z.object({ prompt_tokens: z.number().nonnegative(), completion_tokens: z.number().nonnegative() }).nullish(),
-});
+const Chunk = z.lazy(() =>
+  z.object({
+    choices: z
+      .array(
+        z.object({
+          index: z.number().nullish(),
+          delta: z
+            .object({
+              content: z.string().nullish(),
+              // thinking sent apart from the answer: llama.cpp and vLLM name it reasoning_content, Ollama reasoning
+              reasoning_content: z.string().nullish(),
+              reasoning: z.string().nullish(),
+              tool_calls: z.array(Fragment).nullish(),
+            })
+            .nullish(),
+          finish_reason: z.string().nullish(),
+        }),
+      )
+      .nullish(),
+    usage: z.object({ prompt_tokens: z.number().nonnegative(), completion_tokens: z.number().nonnegative() }).nullish(),
+  }),
+);
 
 type Fragment = z.infer<typeof Fragment>;
 
-const Completion = z.object({
-  choices: z.array(
-    z.object({
-      index: z.number().nullish(),
-      message: z.object({
-        content: z.string().nullish(),
-        tool_calls: z.array(Fragment.omit({ index: true })).nullish(),
+const Completion = z.lazy(() =>
+  z.object({
+    choices: z.array(
+      z.object({
+        index: z.number().nullish(),
+        message: z.object({
+          content: z.string().nullish(),
+          tool_calls: z.array(Fragment.unwrap().omit({ index: true })).nullish(),
+        }),
+        finish_reason: z.string().nullish(),
       }),
-      finish_reason: z.string().nullish(),
-    }),
-  ),
-  usage: z.object({ prompt_tokens: z.number().nonnegative(), completion_tokens: z.number().nonnegative() }).nullish(),
-});
+    ),
+    usage: z.object({ prompt_tokens: z.number().nonnegative(), completion_tokens: z.number().nonnegative() }).nullish(),
+  }),
+);
 
 /**
  * A whole (non-streamed) completion as one chunk, so both paths share one assembler. Something that is not a

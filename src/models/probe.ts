@@ -19,7 +19,7 @@ export const DEFAULT_LOCAL_SERVERS: readonly LocalServerCandidate[] = [
   { name: "vllm", baseUrl: "http://127.0.0.1:8000/v1" },
 ];
 
-const ModelList = z.object({ data: z.array(z.object({ id: z.string() })) });
+const ModelList = z.lazy(() => z.object({ data: z.array(z.object({ id: z.string() })) }));
 
 export interface ModelsOptions {
   fetch?: FetchLike;

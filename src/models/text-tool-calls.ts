@@ -13,10 +13,12 @@ export interface TextToolCalls {
   rest: string;
 }
 
-const CallObject = z.union([
-  z.object({ name: z.string(), arguments: z.unknown().optional(), parameters: z.unknown().optional() }),
-  z.object({ function: z.object({ name: z.string(), arguments: z.unknown().optional() }) }),
-]);
+const CallObject = z.lazy(() =>
+  z.union([
+    z.object({ name: z.string(), arguments: z.unknown().optional(), parameters: z.unknown().optional() }),
+    z.object({ function: z.object({ name: z.string(), arguments: z.unknown().optional() }) }),
+  ]),
+);
 
 function argsText(value: unknown): string {
   if (value === undefined || value === null) return "{}";

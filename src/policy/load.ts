@@ -2,9 +2,10 @@
 // Must never return a partial policy: one bad file fails the whole load (the caller keeps the last valid one).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Document, isNode, isSeq, LineCounter, parseDocument } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import { WardenError } from "../errors.js";
 import type { YamlCache } from "../home/index.js";
+import { yaml } from "../home/yaml-lib.js";
 import { type PolicyFileSpec, policyFileSchema } from "./schema.js";
 
 export interface PolicyIssue {
@@ -43,6 +44,7 @@ export function formatIssue(i: PolicyIssue): string {
 }
 
 function lineFinder(doc: Document, counter: LineCounter) {
+  const { isNode, isSeq } = yaml();
   // Rule lines are asked for once per rule: index them in one pass (getIn walks a sequence from its start).
   const rules = doc.get("rules", true);
   const ruleLines = isSeq(rules)
@@ -63,8 +65,9 @@ function lineFinder(doc: Document, counter: LineCounter) {
 }
 
 /**
- * Parse and validate one file's text. With a YAML cache, unchanged text skips the YAML parser; a cached document that
- * no longer validates is parsed again, so every issue keeps its line.
+ * Parse and validate one file's text. With a YAML cache, unchanged text skips the YAML parser (and, when this build
+ * validated it before, the schema); a cached document that no longer validates is parsed again, so every issue keeps
+ * its line.
  */
 export function parsePolicyText(
   file: string,
@@ -73,9 +76,17 @@ export function parsePolicyText(
 ): { source?: PolicySource; issues: PolicyIssue[] } {
   const cached = yamlCache?.get(text);
   if (cached?.lines !== undefined) {
+    const lineOf = linesFrom(cached.lines);
+    // Validated by this same build before: the schema would give the same answer.
+    if (cached.valid !== undefined)
+      return { source: { file, text, spec: cached.valid as PolicyFileSpec, lineOf }, issues: [] };
     const quick = policyFileSchema.safeParse(cached.data ?? {});
-    if (quick.success) return { source: { file, text, spec: quick.data, lineOf: linesFrom(cached.lines) }, issues: [] };
+    if (quick.success) {
+      yamlCache?.set(text, { data: cached.data, lines: cached.lines, valid: quick.data });
+      return { source: { file, text, spec: quick.data, lineOf }, issues: [] };
+    }
   }
+  const { LineCounter, parseDocument } = yaml();
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -105,7 +116,7 @@ export function parsePolicyText(
     };
   }
   const lines = keptLines(parsed.data, lineOf);
-  yamlCache?.set(text, { data, lines });
+  yamlCache?.set(text, { data, lines, valid: parsed.data });
   return { source: { file, text, spec: parsed.data, lineOf: linesFrom(lines) }, issues: [] };
 }
 

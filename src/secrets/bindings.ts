@@ -5,34 +5,40 @@
 import * as z from "zod";
 import { handlesIn, replaceHandles, secretNameSchema } from "./names.js";
 
-export const httpBindingSchema = z
-  .strictObject({
-    secret: secretNameSchema,
-    scheme: z.enum(["https", "http"]).default("https"),
-    /** Exact host name, compared case-insensitively; no wildcards. */
-    host: z.string().min(1).max(253),
-    /** Default: 443 for https, 80 for http. */
-    port: z.number().int().min(1).max(65535).optional(),
-    /** Segment-wise prefix: `/v1` covers `/v1` and `/v1/x`, not `/v10`. */
-    pathPrefix: z.string().startsWith("/").default("/"),
-    header: z.string().min(1).max(200).optional(),
-    query: z.string().min(1).max(200).optional(),
-  })
-  .refine((b) => (b.header === undefined) !== (b.query === undefined), "a binding names exactly one header or query");
+export const httpBindingSchema = z.lazy(() =>
+  z
+    .strictObject({
+      secret: secretNameSchema,
+      scheme: z.enum(["https", "http"]).default("https"),
+      /** Exact host name, compared case-insensitively; no wildcards. */
+      host: z.string().min(1).max(253),
+      /** Default: 443 for https, 80 for http. */
+      port: z.number().int().min(1).max(65535).optional(),
+      /** Segment-wise prefix: `/v1` covers `/v1` and `/v1/x`, not `/v10`. */
+      pathPrefix: z.string().startsWith("/").default("/"),
+      header: z.string().min(1).max(200).optional(),
+      query: z.string().min(1).max(200).optional(),
+    })
+    .refine((b) => (b.header === undefined) !== (b.query === undefined), "a binding names exactly one header or query"),
+);
 export type HttpBinding = z.infer<typeof httpBindingSchema>;
 
-export const envBindingSchema = z.strictObject({
-  secret: secretNameSchema,
-  /** Absolute path of the resolved executable (after realpath), as the sandbox runs it. */
-  command: z.string().startsWith("/"),
-  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-});
+export const envBindingSchema = z.lazy(() =>
+  z.strictObject({
+    secret: secretNameSchema,
+    /** Absolute path of the resolved executable (after realpath), as the sandbox runs it. */
+    command: z.string().startsWith("/"),
+    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  }),
+);
 export type EnvBinding = z.infer<typeof envBindingSchema>;
 
-export const bindingsSchema = z.strictObject({
-  http: z.array(httpBindingSchema).default([]),
-  env: z.array(envBindingSchema).default([]),
-});
+export const bindingsSchema = z.lazy(() =>
+  z.strictObject({
+    http: z.array(httpBindingSchema).default([]),
+    env: z.array(envBindingSchema).default([]),
+  }),
+);
 export type Bindings = z.infer<typeof bindingsSchema>;
 
 export interface Destination {

@@ -4,9 +4,9 @@ import * as z from "zod";
 
 /** Upper-case, environment-variable style: also usable as an env var name without quoting. */
 export const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
-export const secretNameSchema = z
-  .string()
-  .regex(SECRET_NAME, "a secret name is A-Z, 0-9 and _, starting with a letter");
+export const secretNameSchema = z.lazy(() =>
+  z.string().regex(SECRET_NAME, "a secret name is A-Z, 0-9 and _, starting with a letter"),
+);
 
 const HANDLE = /secret:([A-Z][A-Z0-9_]{0,63})(?![A-Z0-9_])/g;
 

@@ -42,17 +42,21 @@ export interface SecretStore {
   values(): Promise<Map<string, string>>;
 }
 
-const headerSchema = z.strictObject({
-  format: z.literal(FORMAT),
-  version: z.literal(1),
-  key: z.enum(["keyring", "file"]),
-  iv: z.string(),
-  tag: z.string(),
-  data: z.string(),
-});
-const payloadSchema = z.strictObject({
-  secrets: z.record(z.string(), z.strictObject({ value: z.string(), updatedAt: z.string() })),
-});
+const headerSchema = z.lazy(() =>
+  z.strictObject({
+    format: z.literal(FORMAT),
+    version: z.literal(1),
+    key: z.enum(["keyring", "file"]),
+    iv: z.string(),
+    tag: z.string(),
+    data: z.string(),
+  }),
+);
+const payloadSchema = z.lazy(() =>
+  z.strictObject({
+    secrets: z.record(z.string(), z.strictObject({ value: z.string(), updatedAt: z.string() })),
+  }),
+);
 type Payload = z.infer<typeof payloadSchema>;
 
 export interface FileSecretStoreOptions {

@@ -7,9 +7,11 @@ import * as z from "zod";
 import { MAX_QUESTION_CHARS, type Question, type Questions } from "../../tasks/index.js";
 import { defineTool, fail, SUSPEND, type Tool, type ToolOutput } from "../tool.js";
 
-const schema = z.strictObject({
-  question: z.string().min(1).max(MAX_QUESTION_CHARS),
-});
+const schema = z.lazy(() =>
+  z.strictObject({
+    question: z.string().min(1).max(MAX_QUESTION_CHARS),
+  }),
+);
 type Args = z.infer<typeof schema>;
 
 export interface AskOwnerDeps {

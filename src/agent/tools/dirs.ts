@@ -33,7 +33,9 @@ async function listConfined(ctx: ToolContext, dir: string) {
   }
 }
 
-const listSchema = z.strictObject({ path: z.string().min(1).max(4096).default(".").describe("Folder, default .") });
+const listSchema = z.lazy(() =>
+  z.strictObject({ path: z.string().min(1).max(4096).default(".").describe("Folder, default .") }),
+);
 export const listDirTool = defineTool<z.infer<typeof listSchema>>({
   name: "list_dir",
   description: "List a workspace folder.",
@@ -55,11 +57,13 @@ export const listDirTool = defineTool<z.infer<typeof listSchema>>({
   },
 });
 
-const searchSchema = z.strictObject({
-  query: z.string().min(1).max(200).describe("Literal text to find (not a regex)"),
-  path: z.string().min(1).max(4096).default(".").describe("Folder to search, default ."),
-  maxResults: z.number().int().min(1).max(200).default(50),
-});
+const searchSchema = z.lazy(() =>
+  z.strictObject({
+    query: z.string().min(1).max(200).describe("Literal text to find (not a regex)"),
+    path: z.string().min(1).max(4096).default(".").describe("Folder to search, default ."),
+    maxResults: z.number().int().min(1).max(200).default(50),
+  }),
+);
 export const searchFilesTool = defineTool<z.infer<typeof searchSchema>>({
   name: "search_files",
   description: "Find lines containing literal text in workspace files.",

@@ -10,10 +10,12 @@ import { defineTool, fail, type Tool, type ToolOutput } from "../tool.js";
 /** Output handed back to the model per stream; the sandbox captures more, the rest is cut with a marker. */
 export const MAX_EXEC_OUTPUT = 16 * 1024;
 
-const schema = z.strictObject({
-  argv: z.array(z.string().max(65_536)).min(1).max(1024).describe("Program and arguments; no shell"),
-  cwd: z.string().min(1).max(4096).optional().describe("Folder relative to the workspace"),
-});
+const schema = z.lazy(() =>
+  z.strictObject({
+    argv: z.array(z.string().max(65_536)).min(1).max(1024).describe("Program and arguments; no shell"),
+    cwd: z.string().min(1).max(4096).optional().describe("Folder relative to the workspace"),
+  }),
+);
 
 const cap = (s: string): string =>
   s.length <= MAX_EXEC_OUTPUT

@@ -10,7 +10,7 @@ import { defineTool, fail, type Tool, type ToolContext, type ToolOutput } from "
 export const MAX_READ_BYTES = 256 * 1024;
 export const MAX_WRITE_BYTES = 1024 * 1024;
 
-const pathArg = z.string().min(1).max(4096).describe("Path relative to the workspace");
+const pathArg = z.lazy(() => z.string().min(1).max(4096).describe("Path relative to the workspace"));
 
 async function readCapped(ctx: ToolContext, path: string, cap: number) {
   const fh = await openConfined(ctx.workspace, path, constants.O_RDONLY);
@@ -26,7 +26,7 @@ async function readCapped(ctx: ToolContext, path: string, cap: number) {
   }
 }
 
-const readSchema = z.strictObject({ path: pathArg });
+const readSchema = z.lazy(() => z.strictObject({ path: pathArg }));
 export const readFileTool = defineTool<z.infer<typeof readSchema>>({
   name: "read_file",
   description: "Read a text file in the workspace (first 256 KiB).",
@@ -73,10 +73,12 @@ async function writeConfined(ctx: ToolContext, path: string, text: string, owner
   }
 }
 
-const writeSchema = z.strictObject({
-  path: pathArg,
-  content: z.string().max(MAX_WRITE_BYTES).describe("The whole new content"),
-});
+const writeSchema = z.lazy(() =>
+  z.strictObject({
+    path: pathArg,
+    content: z.string().max(MAX_WRITE_BYTES).describe("The whole new content"),
+  }),
+);
 export function writeFileTool(owner?: FileOwner): Tool<unknown> {
   return defineTool<z.infer<typeof writeSchema>>({
     name: "write_file",
@@ -95,12 +97,14 @@ export function writeFileTool(owner?: FileOwner): Tool<unknown> {
   });
 }
 
-const editSchema = z.strictObject({
-  path: pathArg,
-  old: z.string().min(1).max(MAX_WRITE_BYTES).describe("Exact text to replace"),
-  new: z.string().max(MAX_WRITE_BYTES).describe("Replacement"),
-  all: z.boolean().optional().describe("Replace every occurrence (default: exactly one must exist)"),
-});
+const editSchema = z.lazy(() =>
+  z.strictObject({
+    path: pathArg,
+    old: z.string().min(1).max(MAX_WRITE_BYTES).describe("Exact text to replace"),
+    new: z.string().max(MAX_WRITE_BYTES).describe("Replacement"),
+    all: z.boolean().optional().describe("Replace every occurrence (default: exactly one must exist)"),
+  }),
+);
 export function editFileTool(owner?: FileOwner): Tool<unknown> {
   return defineTool<z.infer<typeof editSchema>>({
     name: "edit_file",

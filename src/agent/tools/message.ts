@@ -8,11 +8,13 @@ import { defineTool, fail, type Tool, type ToolOutput } from "../tool.js";
 /** Longest message the agent may send in one call. */
 export const MAX_MESSAGE_CHARS = 16_000;
 
-const schema = z.strictObject({
-  channel: z.string().min(1).max(64).default("cli"),
-  to: z.string().min(1).max(256).default("owner"),
-  text: z.string().min(1).max(MAX_MESSAGE_CHARS),
-});
+const schema = z.lazy(() =>
+  z.strictObject({
+    channel: z.string().min(1).max(64).default("cli"),
+    to: z.string().min(1).max(256).default("owner"),
+    text: z.string().min(1).max(MAX_MESSAGE_CHARS),
+  }),
+);
 type Args = z.infer<typeof schema>;
 
 export function sendMessageTool(channels: Pick<ChannelRegistry, "send">): Tool<unknown> {

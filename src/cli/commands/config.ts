@@ -1,8 +1,8 @@
 // `warden config show` (effective values, credentials masked) and `warden config schema` (JSON Schema for editors).
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import { configJsonSchema, loadConfigFile, maskConfig } from "../../config/index.js";
 import { homePaths } from "../../home/index.js";
+import { yaml as yamlLib } from "../../home/yaml-lib.js";
 import { type CliContext, printJson, println } from "../context.js";
 
 export function registerConfig(program: Command, ctx: CliContext): void {
@@ -16,7 +16,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const masked = maskConfig(loadConfigFile(file));
       if (opts.json) return printJson(ctx.stdout, masked);
       println(ctx.stdout, `# effective config from ${file} (defaults filled in)`);
-      ctx.stdout.write(stringify(masked));
+      ctx.stdout.write(yamlLib().stringify(masked));
     });
   config
     .command("schema")

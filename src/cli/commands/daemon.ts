@@ -22,6 +22,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         await runForeground({
           paths,
           version: ctx.version,
+          ...(ctx.build ? { build: ctx.build } : {}),
           uid: ctx.uid,
           hostEnv: ctx.self.env,
           readyFd: ctx.readyFd,

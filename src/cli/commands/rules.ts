@@ -5,8 +5,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import type { RuleProposal } from "../../approvals/index.js";
+import { yaml as yamlLib } from "../../home/yaml-lib.js";
 import { type CliContext, printJson, println } from "../context.js";
 import { daemonClient } from "../remote.js";
 
@@ -53,7 +53,8 @@ export function registerRules(approvals: Command, ctx: CliContext): void {
       const dir = homePaths(ctx.homeRoot).policyDir;
       const file = join(dir, ACCEPTED_FILE);
       const before = existsSync(file) ? readFileSync(file, "utf8") : HEADER;
-      const entry = stringify([proposal.rule], { lineWidth: 0 })
+      const entry = yamlLib()
+        .stringify([proposal.rule], { lineWidth: 0 })
         .trimEnd()
         .split("\n")
         .map((l) => `  ${l}`)
