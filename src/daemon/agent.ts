@@ -224,6 +224,8 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     w.onClose(() => schedules.stop());
     for (const t of left.waiting) if (t.schedule === null) void resume(runner, t.id);
     for (const t of left.queued) if (t.schedule === null) void submit(runner, t.id);
+    for (const t of left.queued)
+      w.log.info({ task: t.id, schedule: t.schedule }, "task left queued by the previous daemon: it runs now");
   }
 
   const routes: Route[] = [

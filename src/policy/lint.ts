@@ -83,12 +83,16 @@ export function lintProfiles(policy: Pick<CompiledPolicy, "rules">, uses: readon
   const named = namedProfiles(policy);
   return uses
     .filter((u) => !named.has(u.profile))
-    .map((u) => ({
-      file: "",
-      line: 1,
-      field: `profile ${u.profile}`,
-      message: `schedule${u.schedules.length > 1 ? "s" : ""} ${u.schedules.join(", ")} (${u.where}) run${u.schedules.length > 1 ? "" : "s"} under profile "${u.profile}", but no rule names it (when: {profile: ${u.profile}}): it changes nothing, they get what every scheduled run gets`,
-    }));
+    .map((u) => {
+      const many = u.schedules.length > 1;
+      const who = `schedule${many ? "s" : ""} ${u.schedules.join(", ")} (${u.where}) run${many ? "" : "s"}`;
+      return {
+        file: "",
+        line: 1,
+        field: `profile ${u.profile}`,
+        message: `${who} under profile "${u.profile}", but no rule names it (when: {profile: ${u.profile}}): the profile changes nothing, so ${many ? "their" : "its"} runs get only what every scheduled run gets`,
+      };
+    });
 }
 
 export function lintCompiled(policy: CompiledPolicy): PolicyIssue[] {
