@@ -10,7 +10,7 @@ import { WardenError } from "../errors.js";
 import type { EventBus, Route } from "../gateway/index.js";
 import type { ChatMessage } from "../models/index.js";
 import type { Sandbox } from "../sandbox/index.js";
-import { isFinal, MAX_QUESTION_CHARS, type Questions, type Task, type Tasks } from "../tasks/index.js";
+import { isFinal, MAX_QUESTION_CHARS, type Questions, type Task, type TaskBudget, type Tasks } from "../tasks/index.js";
 
 /** Run a queued task with its events on the bus, resolving with how it ended (never rejects). */
 export type Submit = (
@@ -32,23 +32,29 @@ export interface TaskRouteDeps {
   /** undefined when no model is configured: the agent is off. */
   runner: TaskRunner | undefined;
   submit: Submit;
+  /** The budget each task of the owner starts with (`agent.budget`; empty: none). */
+  budget?: TaskBudget;
   mcp: { prepare(): Promise<void>; halt(reason: string): Promise<void> };
 }
 
-const answerBody = z.strictObject({
-  question: z.string().min(1).max(200),
-  text: z.string().min(1).max(MAX_QUESTION_CHARS),
-});
-const questionStates = z.enum(["pending", "answered", "expired", "cancelled"]);
+const answerBody = z.lazy(() =>
+  z.strictObject({
+    question: z.string().min(1).max(200),
+    text: z.string().min(1).max(MAX_QUESTION_CHARS),
+  }),
+);
+const questionStates = z.lazy(() => z.enum(["pending", "answered", "expired", "cancelled"]));
 
-const askBody = z.strictObject({
-  prompt: z.string().min(1).max(100_000),
-  workspace: z.string().min(1).max(4096).optional(),
-  /** A follow-up in a conversation (`warden chat`): the earlier turns come from this (ended) task's transcript. */
-  follows: z.string().min(1).max(200).optional(),
-  /** Answer at once with the task id (202); the caller follows the task on the event stream. */
-  detach: z.boolean().optional(),
-});
+const askBody = z.lazy(() =>
+  z.strictObject({
+    prompt: z.string().min(1).max(100_000),
+    workspace: z.string().min(1).max(4096).optional(),
+    /** A follow-up in a conversation (`warden chat`): the earlier turns come from this (ended) task's transcript. */
+    follows: z.string().min(1).max(200).optional(),
+    /** Answer at once with the task id (202); the caller follows the task on the event stream. */
+    detach: z.boolean().optional(),
+  }),
+);
 
 function needRunner(runner: TaskRunner | undefined): TaskRunner {
   if (runner) return runner;
@@ -76,6 +82,7 @@ export function taskRoutes(d: TaskRouteDeps): Route[] {
         const created = await d.tasks.create({
           prompt,
           principal: "owner",
+          ...(d.budget ? { budget: d.budget } : {}),
           // What the earlier turns saw carries over: a conversation that read untrusted content stays untrusted.
           ...(before?.taint === "untrusted" ? { taint: "untrusted" as const } : {}),
           ...(workspace ? { workspace } : {}),

@@ -4,38 +4,59 @@ import { realpath, stat } from "node:fs/promises";
 import * as z from "zod";
 import { WardenError } from "../errors.js";
 import type { Route } from "../gateway/index.js";
-import { scheduleNameSchema } from "./config.js";
+import { profileNameSchema, scheduleNameSchema } from "./config.js";
 import { localZone, parseCron } from "./cron.js";
 import type { ScheduleService } from "./service.js";
 import type { Schedule } from "./types.js";
 
-export const addScheduleBody = z.strictObject({
-  cron: z.string().min(1).max(200),
-  prompt: z.string().min(1).max(100_000),
-  name: scheduleNameSchema.optional(),
-  workspace: z.string().min(1).max(4096).optional(),
-  tz: z.string().min(1).max(100).optional(),
-  approvalExpirySeconds: z
-    .number()
-    .int()
-    .min(5)
-    .max(24 * 60 * 60)
-    .optional(),
-});
+export const addScheduleBody = z.lazy(() =>
+  z.strictObject({
+    cron: z.string().min(1).max(200),
+    prompt: z.string().min(1).max(100_000),
+    name: scheduleNameSchema.optional(),
+    workspace: z.string().min(1).max(4096).optional(),
+    tz: z.string().min(1).max(100).optional(),
+    approvalExpirySeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 60 * 60)
+      .optional(),
+    profile: profileNameSchema.optional(),
+  }),
+);
 
 export interface ScheduleView extends Schedule {
   /** The zone the expression is read in (the daemon's local zone when the schedule names none). */
   zone: string;
   next: string | null;
   running: boolean;
+  /** Set when the schedule names a profile that no policy rule names: a likely typo, said rather than silent. */
+  warning?: string;
 }
 
-export function scheduleRoutes(service: ScheduleService, audit: { append(e: object): Promise<unknown> }): Route[] {
+/** Said of a schedule whose profile no rule names (also by `warden policy lint`). */
+export function unknownProfileWarning(schedule: string, profile: string): string {
+  return `schedule ${schedule}: no policy rule names profile "${profile}" (when: {profile: ${profile}}): the profile changes nothing, so its runs get only what every scheduled run gets`;
+}
+
+/**
+ * `profileNamed(name)`: does a rule of the current policy name this profile? (the daemon asks its policy). Without it
+ * no warning is given.
+ */
+export function scheduleRoutes(
+  service: ScheduleService,
+  audit: { append(e: object): Promise<unknown> },
+  profileNamed?: (profile: string) => boolean,
+): Route[] {
   const view = (s: Schedule): ScheduleView => ({
     ...s,
     zone: s.tz ?? localZone(),
     next: service.active ? (service.scheduler.next(s)?.toISOString() ?? null) : null,
     running: service.scheduler.isRunning(s.name),
+    ...(s.profile && profileNamed && !profileNamed(s.profile)
+      ? { warning: unknownProfileWarning(s.name, s.profile) }
+      : {}),
   });
   return [
     {
@@ -62,10 +83,15 @@ export function scheduleRoutes(service: ScheduleService, audit: { append(e: obje
           approvalExpirySeconds: b.approvalExpirySeconds ?? 120,
           ...(workspace ? { workspace } : {}),
           ...(b.tz ? { tz: b.tz } : {}),
+          ...(b.profile ? { profile: b.profile } : {}),
         };
         if (!service.owned.add(s, new Date()))
           throw new WardenError("CONFLICT", `a schedule named ${name} exists already`);
-        await audit.append({ type: "schedule.added", actor: "owner", data: { name, cron: s.cron, tz: s.tz ?? null } });
+        await audit.append({
+          type: "schedule.added",
+          actor: "owner",
+          data: { name, cron: s.cron, tz: s.tz ?? null, profile: s.profile ?? null },
+        });
         service.scheduler.tick(); // its first sighting is now: it runs at its next run time, not for past ones
         return { status: 201, body: view({ ...s, source: "owner" }) };
       },

@@ -39,16 +39,20 @@ export const SUBAGENT_GRANT_TASK = "sub-agent";
 
 // Kept terse: this schema goes to the model with every request (the prompt budget is 6 KB for everything). Grant ids
 // are given by the runtime (g1, g2...); a grant that expires cannot be passed on (attenuation refuses it).
-const grantArg = z.strictObject({
-  match: z.record(z.string(), z.unknown()),
-  when: z.record(z.string(), z.unknown()).optional(),
-});
-const count = z.number().optional();
-const schema = z.strictObject({
-  task: z.string().min(1).max(16_000).describe("All it will know"),
-  grants: z.array(grantArg).max(32).optional().describe("Policy grants ({match, when}) within yours; default none"),
-  budget: z.strictObject({ steps: count, tokens: count, wallMs: count }).optional(),
-});
+const grantArg = z.lazy(() =>
+  z.strictObject({
+    match: z.record(z.string(), z.unknown()),
+    when: z.record(z.string(), z.unknown()).optional(),
+  }),
+);
+const count = z.lazy(() => z.number().optional());
+const schema = z.lazy(() =>
+  z.strictObject({
+    task: z.string().min(1).max(16_000).describe("All it will know"),
+    grants: z.array(grantArg).max(32).optional().describe("Policy grants ({match, when}) within yours; default none"),
+    budget: z.strictObject({ steps: count, tokens: count, wallMs: count }).optional(),
+  }),
+);
 type Args = z.infer<typeof schema>;
 
 /** The grants as the policy sees them (and as the child will hold them, with its own id as task). */
@@ -97,6 +101,8 @@ export function spawnAgentTool(deps: SubAgentDeps): Tool<unknown> {
       const created = await deps.tasks.create({
         prompt: a.task,
         principal: parent.principal,
+        // A scheduled run's sub-agents work under its profile too: the runtime passes it on, the model cannot.
+        ...(parent.profile !== null ? { profile: parent.profile } : {}),
         agent: `sub-agent-${depth}`,
         parent: parent.id,
         taint: ctx.taint, // taint only rises: a task that has seen untrusted content spawns untrusted children
