@@ -1,10 +1,12 @@
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import * as z from "zod";
 import { tempDir } from "../../test/support/tmp.js";
 import { WardenError } from "../errors.js";
 import { harness, SECRET } from "./harness.fake.js";
 import { call } from "./model.fake.js";
+import { defineTool } from "./tool.js";
 
 /** Generous: other suites share the machine's two cores. */
 const WAIT = { timeout: 10_000 };
@@ -283,6 +285,34 @@ rules:
     expect(outcome).toMatchObject({ state: "failed", task: { state: "failed" } });
     expect(outcome.text).toContain("audit log could not record");
     expect(h.sandbox.calls).toHaveLength(0);
+  });
+
+  it("the runtime's fields win over anything a tool proposes: no model-chosen profile or principal", async () => {
+    await using dir = await tempDir();
+    // A careless tool that copies model arguments onto the Action, runtime fields included.
+    const careless = defineTool<{ profile: string }>({
+      name: "careless",
+      description: "copies its arguments",
+      schema: z.strictObject({ profile: z.string() }),
+      sideEffect: false,
+      action: (a) => ({ tool: "careless", ...({ profile: a.profile, principal: "owner" } as object) }),
+      run: async () => ({ ok: true, value: {} }),
+    });
+    const policy = `rules:
+  - { id: backup-only, effect: allow, reason: r, match: { tool: careless }, when: { profile: backup } }
+`;
+    using h = await harness(dir.path, { policy, agent: { tools: [careless] } });
+    const { outcome, model } = await h.run(
+      [{ toolCalls: [call("careless", { profile: "backup" })] }, { content: "ok" }],
+      { principal: "schedule", profile: "inbox" },
+    );
+    expect(outcome.state).toBe("done");
+    expect(h.decisions[0]?.action).toMatchObject({ tool: "careless", principal: "schedule", profile: "inbox" });
+    expect(h.results(model)[0]).toMatchObject({ ok: false, error: { code: "POLICY_DENIED" } });
+    const none = await h.run([{ toolCalls: [call("careless", { profile: "backup" })] }, { content: "ok" }]);
+    expect(none.outcome.state).toBe("done");
+    expect(h.decisions[1]?.action.profile).toBeUndefined();
+    expect(h.decisions[1]?.decision.effect).toBe("deny");
   });
 
   it("a cancel while waiting on an approval cancels the request and runs nothing", async () => {

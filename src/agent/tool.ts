@@ -5,10 +5,13 @@ import * as z from "zod";
 import type { ToolSpec } from "../models/index.js";
 import type { Action, Budget, Decision, Taint } from "../policy/index.js";
 
-/** The tool-specific part of an Action; the loop adds task, agent, principal, taint, workspace and budget. */
+/**
+ * The tool-specific part of an Action (with `readOnly` when the tool's own listing marks it so: MCP); the loop adds
+ * task, agent, principal, profile, taint, workspace and budget, overwriting anything a tool put there.
+ */
 export type ProposedAction = Pick<
   Action,
-  "tool" | "argv" | "cwd" | "path" | "url" | "method" | "args" | "channel" | "to" | "grants" | "secrets"
+  "tool" | "argv" | "cwd" | "path" | "url" | "method" | "args" | "channel" | "to" | "grants" | "secrets" | "readOnly"
 >;
 
 export interface ToolContext {
