@@ -6,7 +6,7 @@ import type { AuditSink } from "../audit/index.js";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import type { Store } from "../store/index.js";
 import { type Action, actionSchema, bindingHash, type Decision, decisionSchema } from "./adapter.js";
-import { type ApprovalsConfig, approvalsConfigSchema } from "./config.js";
+import { APPROVALS_DEFAULTS, type ApprovalsConfig } from "./config.js";
 import type { ApprovalGate } from "./gate.js";
 import { RuleProposals } from "./proposals.js";
 import { type ApprovalRow, approverIdsSchema, newId, parse, resolution, taskSchema, toApproval } from "./rows.js";
@@ -60,7 +60,8 @@ export class Approvals implements ApprovalGate {
   private closed = false;
 
   private constructor(private readonly deps: ApprovalsDeps) {
-    this.config = approvalsConfigSchema.parse(deps.config ?? {});
+    // The daemon passes its validated config; the defaults fill what a caller leaves out.
+    this.config = { ...APPROVALS_DEFAULTS, ...deps.config };
     this.clock = deps.clock ?? Date.now;
     this.proposals = new RuleProposals(deps.store, deps.audit, this.clock, this.config.feedbackThreshold);
   }

@@ -100,6 +100,7 @@ describe("maskConfig and configJsonSchema", () => {
       "policy",
       "sandbox",
       "approvals",
+      "agent",
       "audit",
       "secrets",
       "egress",

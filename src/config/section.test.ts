@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import * as z from "zod";
 import { tempDir } from "../../test/support/tmp.js";
 import { openYamlCache } from "../home/index.js";
 import { sandboxConfigSchema } from "../sandbox/config.js";
@@ -42,5 +43,16 @@ describe("loadConfigSection", () => {
       code: "CONFIG_INVALID",
       details: { line: 2 },
     });
+  });
+
+  it("takes the section from the whole file validated by this same build, without consulting a schema", async () => {
+    await using dir = await tempDir();
+    const file = join(dir.path, "warden.yaml");
+    writeFileSync(file, "sandbox:\n  runAsUid: 1234\n");
+    const cachePath = join(dir.path, "cache.json");
+    const whole = await loadConfigSection(file, "sandbox", sandboxConfigSchema, openYamlCache(cachePath, "build-a"));
+    // A schema that refuses everything: the validated entry is the answer, so it is never asked.
+    const refuseAll = z.never();
+    expect(await loadConfigSection(file, "sandbox", refuseAll, openYamlCache(cachePath, "build-a"))).toEqual(whole);
   });
 });

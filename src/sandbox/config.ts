@@ -1,7 +1,6 @@
 // The `sandbox:` section of warden.yaml: backend choice and named profiles with their limits. Strict objects and a
 // default for every field. The `none` backend is refused unless `allowUnsandboxed: true` says it on purpose.
 import * as z from "zod";
-import type { Limits } from "./types.js";
 
 const MiB = 1024 * 1024;
 
@@ -92,23 +91,5 @@ export const sandboxConfigSchema = z.lazy(() =>
 export type SandboxConfig = z.output<typeof sandboxConfigSchema>;
 export type SandboxProfile = z.output<typeof sandboxProfileSchema>;
 
-export const DEFAULT_PROFILE: SandboxProfile = sandboxProfileSchema.parse({});
-
-/** The named profile, or the built-in defaults for "default"; undefined for an unknown name. */
-export function resolveProfile(config: SandboxConfig, name?: string): SandboxProfile | undefined {
-  const key = name ?? config.defaultProfile;
-  return config.profiles[key] ?? (key === "default" ? DEFAULT_PROFILE : undefined);
-}
-
-export function profileLimits(p: SandboxProfile): Limits {
-  return {
-    timeoutMs: Math.round(p.timeoutSec * 1000),
-    cpuSec: p.cpuSec,
-    memoryBytes: p.memoryBytes,
-    processes: p.processes,
-    fileSizeBytes: p.fileSizeBytes,
-    tmpBytes: p.tmpBytes,
-    openFiles: p.openFiles,
-    outputBytes: p.outputBytes,
-  };
-}
+// Without zod, for the run path (profiles.ts); re-exported here for the tests and callers that have the schema.
+export { DEFAULT_PROFILE, profileLimits, resolveProfile } from "./profiles.js";
