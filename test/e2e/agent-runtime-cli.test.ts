@@ -184,6 +184,15 @@ describe("agent runtime", () => {
       const { profile: _p, ...noProfile } = decided.data.action;
       // Without the profile, the starter policy's "other commands ask" fallback decides.
       expect((await runWarden(["policy", "check", "--action", JSON.stringify(noProfile)], home)).code).toBe(4);
+      // --profile decides it as a scheduled run under that profile.
+      const { principal: _q, ...bare } = noProfile;
+      const asRun = await runWarden(["policy", "check", "--profile", "inbox", "--action", JSON.stringify(bare)], home);
+      expect([asRun.code, JSON.parse(asRun.stdout).rule]).toEqual([0, "inbox-may-run-uname"]);
+      const badFlag = await runWarden(["policy", "check", "--profile", "no such", "--action", '{"tool":"x"}'], home);
+      expect([badFlag.code, badFlag.stderr]).toEqual([2, expect.stringContaining("--profile")]);
+      const show = await runWarden(["tasks", "show", run?.id ?? ""], home);
+      expect(show.stdout).toContain("run of schedule morning");
+      expect(show.stdout).toContain("policy profile inbox");
       const explain = await runWarden(["policy", "explain", "--action", JSON.stringify(noProfile)], home);
       expect(explain.stdout).toContain("inbox-may-run-uname");
       expect(explain.stdout).toContain("no (when.profile differs)");

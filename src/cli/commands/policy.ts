@@ -8,6 +8,7 @@ interface PolicyOpts {
   action?: string;
   dir?: string;
   json?: boolean;
+  profile?: string;
 }
 
 const EXIT_BY_EFFECT = { allow: 0, deny: 3, ask: 4 } as const;
@@ -15,12 +16,15 @@ const EXIT_BY_EFFECT = { allow: 0, deny: 3, ask: 4 } as const;
 export function registerPolicy(program: Command, ctx: CliContext): void {
   const policy = program.command("policy").description("check actions against the policy, explain decisions, lint");
   const dirOption = "policy folder to load (default: <home>/policy)";
+  const profileOption =
+    "decide it as a scheduled run under this policy profile (principal schedule unless the action names one)";
 
   policy
     .command("check")
     .description("decide one action; prints {effect, rule, reason} as JSON; exit 0 allow, 3 deny, 4 ask")
     .requiredOption("--action <json>", 'the action, e.g. \'{"tool":"exec","argv":["git","status"]}\'')
     .option("--dir <path>", dirOption)
+    .option("--profile <name>", profileOption)
     .action(async (opts: PolicyOpts) => {
       const { engine, action } = await load(ctx, opts);
       const decision = engine.policy.decide(action);
@@ -33,6 +37,7 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
     .description("decide one action and show why: the facts, every rule about the tool, which one decided")
     .requiredOption("--action <json>", "the action as JSON")
     .option("--dir <path>", dirOption)
+    .option("--profile <name>", profileOption)
     .option("--json", "print the explanation as JSON")
     .action(async (opts: PolicyOpts) => {
       const { engine, action } = await load(ctx, opts);
@@ -147,6 +152,16 @@ async function load(ctx: CliContext, opts: PolicyOpts) {
   const engine = await import("../../policy/index.js");
   const parsed = engine.parseActionJson(opts.action ?? "");
   if (!parsed.ok) throw parsed.error;
+  if (opts.profile !== undefined) {
+    const { WardenError } = await import("../../errors.js");
+    if (!engine.PROFILE_NAME.test(opts.profile))
+      throw new WardenError(
+        "USAGE",
+        `--profile: "${opts.profile}" is not a profile name (letters, digits, _ and -, max 64)`,
+      );
+    parsed.value.principal ??= "schedule";
+    parsed.value.profile = opts.profile;
+  }
   const { dir, sandboxPath } = await policyLocation(ctx, opts);
   const loaded = engine.loadPolicyDir(dir, { resolver: engine.createNodeResolver({ pathEnv: sandboxPath }) });
   if (!loaded.ok) throw loaded.error;

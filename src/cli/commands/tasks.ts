@@ -43,6 +43,9 @@ interface TaskView {
   updatedAt?: string;
   result?: string | null;
   parent?: string | null;
+  /** The schedule the task is a run of, and the policy profile its actions carry. */
+  schedule?: string | null;
+  profile?: string | null;
 }
 
 export function registerTasks(program: Command, ctx: CliContext): void {
@@ -109,6 +112,8 @@ export function registerTasks(program: Command, ctx: CliContext): void {
       if (opts.json) return printJson(ctx.stdout, t);
       println(ctx.stdout, `${t.id}  ${t.state}  workspace ${t.workspace}`);
       if (t.parent) println(ctx.stdout, `  sub-agent of ${t.parent}`);
+      if (t.schedule) println(ctx.stdout, `  run of schedule ${t.schedule}`);
+      if (t.profile) println(ctx.stdout, `  policy profile ${t.profile}`);
       printTree(ctx.stdout, t.children ?? [], "  ");
       for (const q of t.questions ?? [])
         println(
