@@ -213,8 +213,9 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
           });
         },
         submit: (task, key, waiting) =>
+          // The row's final state (a run stopped by `warden stop` ended interrupted), or suspended: it goes on later.
           (waiting ? resume(runner, task, key) : submit(runner, task, key)).then((o) => ({
-            state: o.state,
+            state: isFinal(o.task.state) ? o.task.state : o.state,
             text: o.text,
             suspended: !isFinal(o.task.state),
           })),
