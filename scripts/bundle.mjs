@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build as esbuild } from "esbuild";
 
 function buildId() {
   const hash = createHash("sha256");
@@ -29,29 +29,47 @@ function buildId() {
   return hash.digest("base64url").slice(0, 22);
 }
 
-rmSync("dist/bundle", { recursive: true, force: true });
-const common = { bundle: true, platform: "node", target: "node20", legalComments: "none", logLevel: "warning" };
-await build({
-  ...common,
-  entryPoints: { warden: "src/main.ts" },
-  outdir: "dist/bundle",
-  splitting: true,
-  format: "esm",
-  external: ["better-sqlite3", "bufferutil", "utf-8-validate"],
-  define: { __WARDEN_BUILD__: JSON.stringify(buildId()), __WARDEN_YAML__: JSON.stringify("./yaml.cjs") },
-  // Some bundled CommonJS dependencies call require(); give each ES module chunk one.
-  banner: {
-    js: "import { createRequire as __wardenRequire } from 'node:module'; const require = __wardenRequire(import.meta.url);",
-  },
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  legalComments: "none",
+  logLevel: "warning",
   // Smaller sources to parse and keep in memory; identifiers stay, so stack traces still read.
   minifyWhitespace: true,
   minifySyntax: true,
-});
-await build({
-  ...common,
-  entryPoints: [createRequire(import.meta.url).resolve("yaml")],
-  outfile: "dist/bundle/yaml.cjs",
-  format: "cjs",
-  minifyWhitespace: true,
-  minifySyntax: true,
-});
+};
+const build = buildId();
+// Two builds of the same entry (src/main.ts): the CLI (dist/bundle/) and the daemon (dist/daemon/), which
+// bin/warden.js runs for `warden start --foreground`. The daemon's build leaves the CLI out, and having one entry it
+// splits only where the daemon loads code on demand (model clients, MCP, YAML): a start loads a handful of files
+// instead of the ~30 chunks the CLI's commands share between them.
+for (const [outdir, daemon] of [
+  ["dist/bundle", false],
+  ["dist/daemon", true],
+]) {
+  rmSync(outdir, { recursive: true, force: true });
+  await esbuild({
+    ...common,
+    entryPoints: { warden: "src/main.ts" },
+    outdir,
+    splitting: true,
+    format: "esm",
+    external: ["better-sqlite3", "bufferutil", "utf-8-validate"],
+    define: {
+      __WARDEN_BUILD__: JSON.stringify(build),
+      __WARDEN_DAEMON__: String(daemon),
+      __WARDEN_YAML__: JSON.stringify("./yaml.cjs"),
+    },
+    // Some bundled CommonJS dependencies call require(); give each ES module chunk one.
+    banner: {
+      js: "import { createRequire as __wardenRequire } from 'node:module'; const require = __wardenRequire(import.meta.url);",
+    },
+  });
+  await esbuild({
+    ...common,
+    entryPoints: [createRequire(import.meta.url).resolve("yaml")],
+    outfile: `${outdir}/yaml.cjs`,
+    format: "cjs",
+  });
+}

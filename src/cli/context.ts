@@ -1,6 +1,7 @@
 // What every CLI command receives from the composition root: where the home is, how to write output, and the
 // process facts commands need. Commands never read process.env or process.argv themselves.
 import type { Writable } from "node:stream";
+import { toWardenError } from "../errors.js";
 
 export interface CliContext {
   homeRoot: string;
@@ -27,4 +28,14 @@ export function println(stream: Writable, text = ""): void {
 
 export function printJson(stream: Writable, value: unknown): void {
   stream.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Print a failed command's error once ("warden: what" plus "  fix: how"; JSON too with --json); its exit code. */
+export function reportFailure(e: unknown, ctx: CliContext, json: boolean): number {
+  const error = toWardenError(e);
+  println(ctx.stderr, `warden: ${error.message}`);
+  if (error.details.fix) println(ctx.stderr, `  fix: ${error.details.fix}`);
+  if (error.code === "INTERNAL" && e instanceof Error && e.stack) println(ctx.stderr, e.stack);
+  if (json) printJson(ctx.stdout, { error: error.toJSON() });
+  return error.exitCode;
 }

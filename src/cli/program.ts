@@ -2,8 +2,7 @@
 // (0 success, 1 error, 2 usage, 3 denied by policy, 4 waiting on / refused by approval). Errors are printed once,
 // here, as "warden: what" plus "  fix: how"; with --json they are printed as JSON on stdout as well.
 import { Command, CommanderError } from "commander";
-import { toWardenError } from "../errors.js";
-import { type CliContext, printJson, println } from "./context.js";
+import { type CliContext, println, reportFailure } from "./context.js";
 
 type Register = (program: Command, ctx: CliContext) => void;
 
@@ -77,12 +76,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 denied by policy, 4 waiting on approval / 
         return 0;
       return 2;
     }
-    const error = toWardenError(e);
-    println(ctx.stderr, `warden: ${error.message}`);
-    if (error.details.fix) println(ctx.stderr, `  fix: ${error.details.fix}`);
-    if (error.code === "INTERNAL" && e instanceof Error && e.stack) println(ctx.stderr, e.stack);
-    if (argv.includes("--json")) printJson(ctx.stdout, { error: error.toJSON() });
-    return error.exitCode;
+    return reportFailure(e, ctx, argv.includes("--json"));
   }
 }
 

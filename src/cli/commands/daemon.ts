@@ -9,29 +9,35 @@ import { GatewayClient } from "../../gateway/client.js";
 import { assertHomeSafe, type HomePaths, homePaths, readToken } from "../../home/index.js";
 import { type CliContext, printJson, println } from "../context.js";
 
+/**
+ * `warden start --foreground`: run the daemon in this process until it stops. The daemon's own build
+ * (dist/daemon/, see src/main.ts) calls this without the rest of the CLI.
+ */
+export async function startForeground(ctx: CliContext): Promise<void> {
+  const { runForeground } = await import("../../daemon/index.js");
+  await runForeground({
+    paths: homePaths(ctx.homeRoot),
+    version: ctx.version,
+    ...(ctx.build ? { build: ctx.build } : {}),
+    uid: ctx.uid,
+    hostEnv: ctx.self.env,
+    readyFd: ctx.readyFd,
+    onReady: (d) => {
+      if (ctx.readyFd === undefined) ctx.stderr.write(`warden: listening on ${d.url} (pid ${process.pid})\n`);
+    },
+  });
+}
+
 export function registerDaemon(program: Command, ctx: CliContext): void {
   program
     .command("start")
     .description("start the daemon in the background (pid file run/warden.pid, log logs/daemon.log)")
     .option("--foreground", "run in this terminal, logging JSON lines to stdout, until SIGTERM/SIGINT or `warden stop`")
     .action(async (opts: { foreground?: boolean }) => {
+      if (opts.foreground) return startForeground(ctx);
       const paths = homePaths(ctx.homeRoot);
       // The daemon's code is loaded only by the commands that run it.
-      const { runForeground, spawnDaemon } = await import("../../daemon/index.js");
-      if (opts.foreground) {
-        await runForeground({
-          paths,
-          version: ctx.version,
-          ...(ctx.build ? { build: ctx.build } : {}),
-          uid: ctx.uid,
-          hostEnv: ctx.self.env,
-          readyFd: ctx.readyFd,
-          onReady: (d) => {
-            if (ctx.readyFd === undefined) ctx.stderr.write(`warden: listening on ${d.url} (pid ${process.pid})\n`);
-          },
-        });
-        return;
-      }
+      const { spawnDaemon } = await import("../../daemon/index.js");
       await preflight(paths, ctx.uid);
       const ready = await spawnDaemon({ paths, ...ctx.self });
       println(ctx.stdout, `Warden started (pid ${ready.pid}), control plane on ${ready.url}`);
