@@ -32,10 +32,10 @@ const userText = (body: unknown) =>
     "") as string;
 
 describe("agent runtime", () => {
-  it(
-    "queued tasks survive a stop and run after the next start, in order; the running one is not re-run",
+  it.each(["stop", "crash"] as const)(
+    "queued tasks survive a %s and run after the next start, in order; the running one is not re-run",
     LONG,
-    async () => {
+    async (how) => {
       await using dir = await tempDir();
       // "first" is held until the daemon stops; every other task answers at once.
       await using fake = await startFakeOpenAI({
@@ -60,14 +60,19 @@ describe("agent runtime", () => {
         ["second", "queued"],
         ["third", "queued"],
       ]);
-      expect((await runWarden(["stop"], home)).code).toBe(0);
+      if (how === "stop") expect((await runWarden(["stop"], home)).code).toBe(0);
+      else {
+        const status = JSON.parse((await runWarden(["status", "--json"], home)).stdout);
+        process.kill(status.daemon.pid, "SIGKILL"); // no shutdown at all: the next start finds what the process left
+      }
       await Promise.all(asks);
       // The daemon is down: read its state database as the next one will.
       const db = new Database(join(home, "state.db"), { readonly: true });
       const stopped = db.prepare("SELECT prompt, state FROM tasks ORDER BY created_at").all();
       db.close();
       expect(stopped).toEqual([
-        { prompt: "first", state: "interrupted" },
+        // A stop interrupts it; after a crash the row still says running, and the next start's sweep interrupts it.
+        { prompt: "first", state: how === "stop" ? "interrupted" : "running" },
         { prompt: "second", state: "queued" },
         { prompt: "third", state: "queued" },
       ]);
