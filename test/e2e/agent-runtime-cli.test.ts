@@ -94,6 +94,32 @@ describe("agent runtime", () => {
     },
   );
 
+  it("the agent section reaches the runtime: sub-agent depth and tool calls per turn", LONG, async () => {
+    await using dir = await tempDir();
+    await using fake = await startFakeOpenAI({
+      script: (req) => {
+        const msgs = (req.body as { messages: { role: string }[] }).messages;
+        if (msgs.at(-1)?.role === "tool") return { content: "finished" };
+        const spawn = { name: "spawn_agent", arguments: JSON.stringify({ task: "help me" }) };
+        const ls = { name: "list_dir", arguments: "{}" };
+        return { toolCalls: [spawn, ls] };
+      },
+    });
+    const { home, workspace } = await homeWithFakeModel(dir.path, fake.baseUrl, {
+      config: "agent:\n  maxToolCallsPerTurn: 1\n  subagents:\n    maxDepth: 0\n",
+      policy:
+        "rules:\n  - { id: spawn, effect: allow, reason: sub-agents are fine here, match: { tool: spawn_agent } }\n",
+    });
+    expect((await runWarden(["start"], home)).code).toBe(0);
+    const r = await runWarden(["ask", "go", "--workspace", workspace], home, { timeoutMs: 60_000 });
+    expect([r.code, r.stdout.trim()]).toEqual([0, "finished"]);
+    const last = (fake.chatBodies().at(-1) as { messages: { role: string; content: string }[] }).messages;
+    const results = last.filter((m) => m.role === "tool").map((m) => JSON.parse(m.content));
+    expect(results.map((x) => x.error?.code)).toEqual(["SUBAGENT_LIMIT", "TOO_MANY_CALLS"]);
+    expect(results[1].error.reason).toContain("at most 1 tool calls per turn");
+    expect((await runWarden(["stop"], home)).code).toBe(0);
+  });
+
   it("a bad agent section stops the start with the file, line and key", async () => {
     await using dir = await tempDir();
     await using fake = await startFakeOpenAI({ script: [] });
