@@ -23,15 +23,16 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
     .passThroughOptions()
     .action(async (argv: string[], opts: ExecOpts) => {
       // Fetched together: each import is a file read and parse, and one after the other they add up on a cold start.
-      // Only the sandbox section of the config: with the file in the YAML cache, the parser and the other domains'
-      // schemas never load (src/config/section.ts).
+      // Only the sandbox section of the config: with the file in the YAML cache, the parser, zod and every schema
+      // (the sandbox's own included: exec-entry.ts leaves it out) never load (src/config/section.ts).
       const [{ WardenError }, { homePaths, openYamlCache }, { loadConfigSection }, sandboxDomain] = await Promise.all([
         import("../../errors.js"),
         import("../../home/index.js"),
         import("../../config/section.js"),
-        import("../../sandbox/index.js"),
+        import("../../sandbox/exec-entry.js"),
       ]);
-      const { createSandbox, sandboxConfigSchema, sandboxExec } = sandboxDomain;
+      const { createSandbox, sandboxExec } = sandboxDomain;
+      const sandboxConfigSchema = () => import("../../sandbox/index.js").then((m) => m.sandboxConfigSchema);
       if (opts.net !== "none" && opts.net !== "proxy") throw new WardenError("USAGE", "--net must be none or proxy");
       const timeoutSec = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeoutSec !== undefined && !(timeoutSec > 0))
@@ -41,7 +42,7 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
         paths.config,
         "sandbox",
         sandboxConfigSchema,
-        openYamlCache(paths.yamlCache),
+        openYamlCache(paths.yamlCache, ctx.build),
       );
       // --net proxy goes through the running daemon's egress proxy, which decides every connection by policy.
       let proxy: { socketPath: string; token: string; caBundle?: string } | undefined;
