@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { BwrapSandbox } from "./bwrap.js";
 import { DEFAULT_PROFILE, profileLimits } from "./config.js";
+import { buildSeccompFilter } from "./seccomp.js";
+import { seccompArchFor } from "./syscalls.js";
 import type { Limits } from "./types.js";
 
 const source = join(import.meta.dirname, "helper", "warden-limits.c");
@@ -82,6 +84,24 @@ describe.skipIf(!hasCc)("warden-limits helper", () => {
     expect(run([...FLAGS, "--", "no-such-command-x"]).status).toBe(127);
     expect(run([...FLAGS, "--", source]).status).toBe(126);
     expect(run([...FLAGS, "--"]).status).toBe(125);
+  });
+
+  it("installs the seccomp program given with --seccomp (docker backend) last, and refuses a bad one", async () => {
+    const arch = seccompArchFor(process.arch);
+    if (!arch) return;
+    const bpf = join(dir.path, "seccomp.bpf");
+    await writeFile(bpf, buildSeccompFilter(arch));
+    const r = run([`--seccomp=${bpf}`, ...FLAGS, "--", "sh", "-c", "grep Seccomp: /proc/self/status; unshare -U true"]);
+    expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
+    expect(r.stderr).toMatch(/unshare.*Operation not permitted/);
+    expect(r.status).not.toBe(0);
+    const odd = join(dir.path, "odd.bpf");
+    await writeFile(odd, Buffer.alloc(12));
+    for (const bad of [`--seccomp=${odd}`, `--seccomp=${join(dir.path, "missing")}`, "--seccomp="]) {
+      const refused = run([bad, ...FLAGS, "--", "echo", "RAN"]);
+      expect(refused.status).toBe(125);
+      expect(refused.stdout).toBe("");
+    }
   });
 
   it("looks the command up in PATH like execvp, a script without #! going to /bin/sh", async () => {

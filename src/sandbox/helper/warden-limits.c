@@ -4,13 +4,15 @@
  * already in force), so it needs and gets no privilege.
  *
  * Usage (the flag syntax of prlimit(1), so either program can be used):
- *   warden-limits --cpu=SOFT:HARD --data=N --nproc=N --fsize=N --nofile=N --core=N -- CMD ARGS...
- * Every flag is required exactly once. Any malformed flag or failed limit exits 125 before anything runs (fail
+ *   warden-limits [--seccomp=FILE] --cpu=SOFT:HARD --data=N --nproc=N --fsize=N --nofile=N --core=N -- CMD ARGS...
+ * Every limit flag is required exactly once. --seccomp (the docker backend, whose engines cannot all take a custom
+ * profile) installs the classic-BPF program in FILE (seccomp.ts, the same bytes bubblewrap loads) with no_new_privs,
+ * last, just before the exec; a missing, unreadable or refused program exits 125 like a bad limit. Any malformed flag or failed limit exits 125 before anything runs (fail
  * closed: a command never runs with fewer limits than asked). CMD is looked up in PATH like execvp(3) (a file
  * without '#!' that the kernel cannot run goes to /bin/sh); exec failure exits 127 (not found) or 126, like a shell.
  *
- * Built without a C library (-nostdlib -static, see build.mjs): its own entry point and four raw system calls
- * (prlimit64, execve, write, exit_group). It runs once per command, and a static glibc binary of the same code spent
+ * Built without a C library (-nostdlib -static, see build.mjs): its own entry point and raw system calls
+ * (prlimit64, execve, write, exit_group; openat, read, close, prctl for --seccomp). It runs once per command, and a static glibc binary of the same code spent
  * ~0.5 ms per exec starting the C library (TLS, IRELATIVE relocations, stdio) against ~0.1 ms for this one. The
  * sandbox's seccomp filter only exists for x86_64 and aarch64, so those are the only targets.
  */
@@ -21,21 +23,34 @@
 typedef unsigned long u64;
 
 #if defined(__x86_64__)
+#define NR_READ 0
 #define NR_WRITE 1
+#define NR_CLOSE 3
 #define NR_EXECVE 59
+#define NR_PRCTL 157
 #define NR_EXIT_GROUP 231
+#define NR_OPENAT 257
 #define NR_PRLIMIT64 302
+/* Four arguments; the fifth register is zeroed (prctl refuses PR_SET_NO_NEW_PRIVS unless its unused ones are 0). */
 static long sys4(long n, long a, long b, long c, long d) {
   register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = 0;
   long r;
-  __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+  __asm__ volatile("syscall"
+                   : "=a"(r)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+                   : "rcx", "r11", "memory");
   return r;
 }
 __asm__(".text\n.global _start\n_start:\n xor %ebp, %ebp\n mov %rsp, %rdi\n and $-16, %rsp\n call start_c\n hlt\n");
 #else
+#define NR_OPENAT 56
+#define NR_CLOSE 57
+#define NR_READ 63
 #define NR_WRITE 64
-#define NR_EXECVE 221
 #define NR_EXIT_GROUP 94
+#define NR_PRCTL 167
+#define NR_EXECVE 221
 #define NR_PRLIMIT64 261
 static long sys4(long n, long a, long b, long c, long d) {
   register long x8 __asm__("x8") = n;
@@ -43,7 +58,8 @@ static long sys4(long n, long a, long b, long c, long d) {
   register long x1 __asm__("x1") = b;
   register long x2 __asm__("x2") = c;
   register long x3 __asm__("x3") = d;
-  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory", "cc");
+  register long x4 __asm__("x4") = 0;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory", "cc");
   return x0;
 }
 __asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x30, #0\n mov x0, sp\n bl start_c\n brk #0\n");
@@ -63,6 +79,13 @@ __asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x30, #0\n mov x0, sp
 #define E_NOTDIR 20
 #define E_NAMETOOLONG 36
 #define E_LOOP 40
+
+#define AT_FDCWD (-100)
+#define O_RDONLY_CLOEXEC 02000000
+#define PR_SET_SECCOMP 22
+#define PR_SET_NO_NEW_PRIVS 38
+#define SECCOMP_MODE_FILTER 2
+#define BPF_MAXINSNS 4096
 
 #define EXIT_USAGE 125
 #define PATH_BUF 4096
@@ -146,6 +169,39 @@ static const char *env_path(char **envp) {
   return "/bin:/usr/bin"; /* execvp's default */
 }
 
+struct sock_filter {
+  unsigned short code;
+  unsigned char jt;
+  unsigned char jf;
+  unsigned int k;
+};
+struct sock_fprog {
+  unsigned short len;
+  struct sock_filter *filter;
+};
+static struct sock_filter program[BPF_MAXINSNS + 1];
+
+/* Reads the whole BPF program from path and installs it (with no_new_privs, which an unprivileged filter needs). */
+static void load_seccomp(const char *path, const char *arg) {
+  long fd = sys4(NR_OPENAT, AT_FDCWD, (long)path, O_RDONLY_CLOEXEC, 0);
+  if (fd < 0) die("cannot open the seccomp program", arg, EXIT_USAGE);
+  char *buf = (char *)program;
+  u64 cap = sizeof program, got = 0;
+  for (;;) {
+    long n = sys4(NR_READ, fd, (long)(buf + got), (long)(cap - got), 0);
+    if (n < 0) die("cannot read the seccomp program", arg, EXIT_USAGE);
+    if (n == 0) break;
+    got += (u64)n;
+    if (got == cap) die("seccomp program too long", arg, EXIT_USAGE);
+  }
+  sys4(NR_CLOSE, fd, 0, 0, 0);
+  if (got == 0 || got % sizeof(struct sock_filter) != 0) die("malformed seccomp program", arg, EXIT_USAGE);
+  struct sock_fprog prog = {(unsigned short)(got / sizeof(struct sock_filter)), program};
+  if (sys4(NR_PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0, 0) != 0) die("cannot set no_new_privs", arg, EXIT_USAGE);
+  if (sys4(NR_PRCTL, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (long)&prog, 0) != 0)
+    die("the kernel refused the seccomp program", arg, EXIT_USAGE);
+}
+
 /* execve, and for a file the kernel does not recognise (no ELF, no '#!'), /bin/sh FILE ARGS like execvp(3). argv[-1]
  * is writable (it held "--"), so the shell's argv is built in place. Returns the failing errno (positive). */
 static long try_exec(const char *path, char **argv, char **envp) {
@@ -205,8 +261,16 @@ __attribute__((used, noreturn)) void start_c(long *sp) {
   struct rlimit64 want[NFLAGS];
   int seen[NFLAGS];
   for (u64 f = 0; f < NFLAGS; f++) seen[f] = 0;
+  const char *seccomp = 0, *seccomp_arg = 0;
   int i = 1;
   for (; i < argc && !same(argv[i], "--"); i++) {
+    if (starts(argv[i], "--seccomp=")) {
+      if (seccomp) die("flag given twice", argv[i], EXIT_USAGE);
+      seccomp = argv[i] + len("--seccomp=");
+      seccomp_arg = argv[i];
+      if (*seccomp == '\0') die("malformed flag", argv[i], EXIT_USAGE);
+      continue;
+    }
     u64 f = 0;
     while (f < NFLAGS && !starts(argv[i], FLAGS[f].prefix)) f++;
     if (f == NFLAGS) die("unknown flag", argv[i], EXIT_USAGE);
@@ -226,5 +290,6 @@ __attribute__((used, noreturn)) void start_c(long *sp) {
   for (u64 f = 0; f < NFLAGS; f++)
     if (sys4(NR_PRLIMIT64, 0, FLAGS[f].resource, (long)&want[f], 0) != 0)
       die("cannot set the limit", FLAGS[f].prefix, EXIT_USAGE);
+  if (seccomp) load_seccomp(seccomp, seccomp_arg);
   run(argv + i + 1, envp);
 }
