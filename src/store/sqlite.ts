@@ -1,4 +1,4 @@
-// SQLite store on better-sqlite3: WAL journal, full fsync on commit, foreign keys on. Opening maps SQLite's failures
+// SQLite store on better-sqlite3: WAL journal, full fsync on commit, foreign keys on, write transactions IMMEDIATE. Opening maps SQLite's failures
 // (not a database, corrupt, read-only, locked) to STORE_FAILED with a fix; it never creates a fresh database over a
 // damaged one.
 import { closeSync, openSync } from "node:fs";
@@ -83,7 +83,11 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    // IMMEDIATE takes the write lock at BEGIN, waiting up to busy_timeout for it. A deferred transaction that reads
+    // and then writes fails at once with SQLITE_BUSY when another process wrote in between (WAL cannot upgrade a
+    // stale snapshot, and the busy handler is not consulted): a CLI and the daemon share this file.
+    const run = this.db.transaction(fn);
+    return this.db.readonly ? run() : run.immediate();
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { WardenError } from "../errors.js";
@@ -79,6 +80,30 @@ describe("SqliteStore on disk", () => {
     const b = SqliteStore.open(path);
     expect(b.prepare("SELECT body FROM notes").all()).toEqual([{ body: "x" }]);
     b.close();
+  });
+
+  it("takes the write lock when a transaction begins, so another process's write cannot make it fail halfway", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "state.db");
+    const store = SqliteStore.open(path);
+    store.migrate("notes", notes);
+    // Another process, impatient: it waits 20 ms for a lock.
+    const other = new Database(path, { timeout: 20 });
+    let otherError: unknown;
+    store.transaction(() => {
+      store.prepare("SELECT COUNT(*) AS n FROM notes").get(); // read first, as approval requests do
+      try {
+        other.prepare("INSERT INTO notes (body) VALUES ('other')").run();
+      } catch (e) {
+        otherError = e;
+      }
+      store.prepare("INSERT INTO notes (body) VALUES ('mine')").run();
+    });
+    expect((otherError as { code?: string }).code).toBe("SQLITE_BUSY");
+    expect(store.prepare("SELECT body FROM notes").all()).toEqual([{ body: "mine" }]);
+    other.prepare("INSERT INTO notes (body) VALUES ('other')").run(); // free again once it committed
+    other.close();
+    store.close();
   });
 
   it("refuses a database newer than the code", async () => {
