@@ -104,10 +104,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const stopped = new Promise<void>((resolve) => {
       resolveStopped = resolve;
     });
+    // Set once the control plane listens: a stop first stops it taking work, so that requests in flight (a client
+    // waiting on its task) get their answers while the parts below shut down; the control plane closes last.
+    let quiesce: (() => void) | undefined;
     const stop = (reason: string): Promise<void> => {
       stopping ??= (async () => {
         log.info({ reason }, "daemon stopping");
         events.publish("daemon.stopping", { reason });
+        quiesce?.();
         await unwind();
         log.info("daemon stopped");
         resolveStopped();
@@ -140,7 +144,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
       onError: (e, where) => log.error({ err: e, where }, "control plane handler failed"),
     });
-    undo.push(() => gateway.close());
+    undo.unshift(() => gateway.close()); // unwinding runs in reverse: first in the list closes last
+    quiesce = () => gateway.quiesce();
     checkpoint("gateway");
 
     lock.publish({

@@ -127,7 +127,9 @@ export function taskRoutes(d: TaskRouteDeps): Route[] {
         if ("approval" in first) {
           return { status: 202, body: { task: task.id, state: "waiting_approval", approval: first.approval } };
         }
-        return { body: { task: first.task.id, state: first.state, text: first.text, workspace: first.task.workspace } };
+        // The stored state: a stop leaves a task interrupted (it was running) or queued (it runs at the next start).
+        const state = d.tasks.get(first.task.id)?.state ?? first.state;
+        return { body: { task: first.task.id, state, text: first.text, workspace: first.task.workspace } };
       },
     },
     {

@@ -1,4 +1,4 @@
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as z from "zod";
@@ -16,8 +16,19 @@ afterEach(async () => {
   gateway = undefined;
 });
 
-async function start(failures: AuthFailure[] = [], events = new EventBus()) {
+type Slow = { started(): void; until: Promise<void> };
+
+async function start(failures: AuthFailure[] = [], events = new EventBus(), slow?: Slow) {
   const router = new Router()
+    .add({
+      method: "GET",
+      path: "/v1/slow",
+      handler: async () => {
+        slow?.started();
+        await slow?.until;
+        return { body: { finished: true } };
+      },
+    })
     .add({ method: "GET", path: "/v1/status", handler: () => ({ body: { ok: true } }) })
     .add({
       method: "POST",
@@ -135,6 +146,43 @@ describe("control plane", () => {
     await expect(startGateway({ ...base, host: "127.0.0.1", port: g.port })).rejects.toMatchObject({
       code: "PORT_IN_USE",
     });
+  });
+
+  it("quiesced, answers the requests in flight, refuses new ones, and takes no new connections", async () => {
+    let release!: () => void;
+    let started!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const g = await start([], new EventBus(), { started, until });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          { host: "127.0.0.1", port: g.port, path, agent, headers: { authorization: `Bearer ${TOKEN}` } },
+          (res) => {
+            let body = "";
+            res.on("data", (d: Buffer) => {
+              body += d.toString();
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    const inFlight = get("/v1/slow");
+    await reached;
+    g.quiesce();
+    await expect(new GatewayClient(g.url, TOKEN).request("GET", "/v1/status")).rejects.toMatchObject({
+      code: "NOT_RUNNING",
+    });
+    release();
+    expect(await inFlight).toEqual({ status: 200, body: JSON.stringify({ finished: true }) });
+    agent.destroy();
   });
 
   it("reports a daemon that is not there as NOT_RUNNING", async () => {

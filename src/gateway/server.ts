@@ -34,6 +34,11 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly port: number;
   readonly url: string;
+  /**
+   * Stop taking work: no new connections, and a request that arrives now gets 503; requests in flight go on, so a
+   * client waiting on a task still gets its answer while the daemon shuts down.
+   */
+  quiesce(): void;
   close(): Promise<void>;
 }
 
@@ -44,7 +49,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
   let port = options.port;
+  let stopping = false;
   const server = createServer((req, res) => {
+    if (stopping) return send(res, 503, { error: { code: "NOT_RUNNING", message: "the daemon is stopping" } });
     void handle(req, res, options, port);
   });
   // The WebSocket library is loaded by the first event-stream client, not at start: many runs never have one.
@@ -65,8 +72,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       else client.send(frame);
     }
   });
-  server.on("upgrade", (req, socket, head) => upgrade(req, socket, head, events, () => closed, options, port));
+  server.on("upgrade", (req, socket, head) =>
+    stopping ? socket.destroy() : upgrade(req, socket, head, events, () => closed, options, port),
+  );
   server.on("clientError", (_e, socket) => socket.destroy());
+
+  // The server stops listening once, whether quiesce or close asks first; resolves when its last connection is gone.
+  let shutting: Promise<void> | undefined;
+  const shut = () => (shutting ??= new Promise<void>((resolve) => server.close(() => resolve())));
 
   await listen(server, options.host, options.port);
   port = (server.address() as AddressInfo).port;
@@ -74,6 +87,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     port,
     url: `http://${host}:${port}`,
+    quiesce() {
+      stopping = true;
+      void shut();
+      server.closeIdleConnections();
+    },
     async close() {
       closed = true;
       unsubscribe();
@@ -81,10 +99,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         for (const client of wss.clients) client.close(1001, "daemon stopping");
         wss.close();
       }
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      stopping = true;
+      const shutDown = shut();
+      server.closeAllConnections();
+      await shutDown;
     },
   };
 }

@@ -65,7 +65,17 @@ describe("agent runtime", () => {
         const status = JSON.parse((await runWarden(["status", "--json"], home)).stdout);
         process.kill(status.daemon.pid, "SIGKILL"); // no shutdown at all: the next start finds what the process left
       }
-      await Promise.all(asks);
+      const answered = await Promise.all(asks);
+      if (how === "stop") {
+        // The clients still waiting are answered before the control plane closes: each hears what became of its task.
+        expect(answered.map((a) => [a.code, a.stderr.replace(/task \S+/, "task")])).toEqual([
+          [1, "warden: task interrupted\n"],
+          [1, "warden: task queued\n"],
+          [1, "warden: task queued\n"],
+        ]);
+        expect(answered[0]?.stdout).toBe("Warden stopped while this task was running\n");
+        expect(answered[1]?.stdout).toContain("before this task started");
+      }
       // The daemon is down: read its state database as the next one will.
       const db = new Database(join(home, "state.db"), { readonly: true });
       const stopped = db.prepare("SELECT prompt, state FROM tasks ORDER BY created_at").all();
