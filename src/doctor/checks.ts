@@ -88,6 +88,7 @@ async function checkSandbox(config: Config | undefined, options: DoctorOptions):
   const runAs =
     options.uid === 0 && config ? { uid: config.sandbox.runAsUid, gid: config.sandbox.runAsGid } : undefined;
   const podman = config?.sandbox.backend === "podman";
+  const docker = config?.sandbox.backend === "docker";
   const probe = await probeSandbox({
     ...(bwrapPath ? { bwrapPath } : {}),
     ...(runAs ? { runAs } : {}),
@@ -98,12 +99,21 @@ async function checkSandbox(config: Config | undefined, options: DoctorOptions):
           ...(config.sandbox.podmanRuntime ? { podmanRuntime: config.sandbox.podmanRuntime } : {}),
         }
       : {}),
+    ...(docker && config
+      ? {
+          backend: "docker" as const,
+          dockerPath: config.sandbox.dockerPath,
+          ...(config.sandbox.dockerHost ? { dockerHost: config.sandbox.dockerHost } : {}),
+        }
+      : {}),
   });
   if (!probe.ok) return { id: "sandbox", status: "fail", detail: probe.error.message, fix: probe.error.details.fix };
   const as = runAs ? ` as uid ${runAs.uid}` : "";
   const engine = podman
     ? `podman ${probe.value.version} started a container`
-    : `bubblewrap ${probe.value.version} started a sandbox`;
+    : docker
+      ? `docker engine ${probe.value.version} started a container`
+      : `bubblewrap ${probe.value.version} started a sandbox`;
   return { id: "sandbox", status: "ok", detail: `${engine}${as}` };
 }
 

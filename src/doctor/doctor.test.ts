@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -26,6 +26,28 @@ describe("runDoctor", () => {
     expect(sandbox.status).toBe("fail");
     expect(sandbox.fix).toMatch(/bubblewrap/);
   });
+
+  it("reports the docker backend's state with a fix: no CLI, or no engine behind dockerHost", async () => {
+    await using dir = await tempDir();
+    const noCli = await freshHome(
+      join(dir.path, "a"),
+      "gateway:\n  port: 0\nsandbox:\n  backend: docker\n  dockerPath: /nonexistent/docker\n",
+    );
+    const a = (await runDoctor({ paths: noCli, uid: process.getuid!(), nodeVersion: "v20.1.0" })).find(
+      (r) => r.id === "sandbox",
+    );
+    expect(a).toMatchObject({ status: "fail", fix: expect.stringMatching(/docker CLI|dockerPath/) });
+    const cli = ["/usr/bin/docker", "/usr/local/bin/docker"].find((p) => existsSync(p));
+    if (!cli) return;
+    const noEngine = await freshHome(
+      join(dir.path, "b"),
+      `gateway:\n  port: 0\nsandbox:\n  backend: docker\n  dockerPath: ${cli}\n  dockerHost: unix://${dir.path}/none.sock\n`,
+    );
+    const b = (await runDoctor({ paths: noEngine, uid: process.getuid!(), nodeVersion: "v20.1.0" })).find(
+      (r) => r.id === "sandbox",
+    );
+    expect(b).toMatchObject({ status: "fail", fix: expect.stringMatching(/none\.sock/) });
+  }, 60_000);
 
   it("flags a disabled sandbox as a failure", async () => {
     await using dir = await tempDir();

@@ -59,10 +59,16 @@ export const sandboxConfigSchema = z.lazy(() =>
       backend: z
         .enum(["bwrap", "docker", "podman", "none"])
         .default("bwrap")
-        .describe("bwrap (default), podman, docker (not implemented yet), none (no sandbox: needs allowUnsandboxed)."),
+        .describe("bwrap (default), podman, docker, none (no sandbox: needs allowUnsandboxed)."),
       allowUnsandboxed: z.boolean().default(false).describe("Must be true for backend none; doctor flags it in red."),
       bwrapPath: z.string().min(1).default("/usr/bin/bwrap"),
       podmanPath: z.string().min(1).default("/usr/bin/podman").describe("The podman binary (backend podman)."),
+      dockerPath: z.string().min(1).default("/usr/bin/docker").describe("The docker CLI (backend docker)."),
+      dockerHost: z
+        .string()
+        .regex(/^unix:\/\/\/\S+$/)
+        .optional()
+        .describe("The engine's socket for docker --host (unix:///run/docker.sock); default the CLI's own."),
       podmanRuntime: z
         .string()
         .regex(/^[A-Za-z0-9._/-]+$/)

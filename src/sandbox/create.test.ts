@@ -13,9 +13,18 @@ describe("createSandbox", () => {
     expect(r.ok && r.value.backend).toBe("bwrap");
   });
 
-  it("never switches backend quietly: docker is refused", () => {
-    const r = createSandbox({ ...base, backend: "docker" }, { forbiddenPaths: [] });
-    expect(!r.ok && r.error.code).toBe("SANDBOX_UNAVAILABLE");
+  it("builds the docker backend when configured; a missing CLI fails closed at the first run, never elsewhere", async () => {
+    await using dir = await tempDir();
+    const r = createSandbox(
+      { ...base, backend: "docker", dockerPath: `${dir.path}/no-docker` },
+      { forbiddenPaths: [] },
+    );
+    expect(r.ok && r.value.backend).toBe("docker");
+    if (!r.ok) return;
+    const run = await r.value.run({ argv: ["true"], workspace: dir.path });
+    expect(!run.ok && run.error.code).toBe("SANDBOX_UNAVAILABLE");
+    expect(!run.ok && run.error.message).toMatch(/docker not found/);
+    await r.value.close?.();
   });
 
   it("builds the podman backend when configured; a missing engine fails closed at the first run", async () => {

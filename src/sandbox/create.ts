@@ -3,6 +3,7 @@
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { BwrapSandbox } from "./bwrap.js";
 import type { SandboxConfig } from "./config.js";
+import { DockerSandbox } from "./docker.js";
 import { NoneSandbox } from "./none.js";
 import type { ForbiddenPath } from "./plan.js";
 import { PodmanSandbox } from "./podman.js";
@@ -60,9 +61,20 @@ export function createSandbox(config: SandboxConfig, deps: SandboxDeps): Result<
           ...(deps.runtimeParent ? { runtimeParent: deps.runtimeParent } : {}),
         }),
       );
+    case "docker":
+      return ok(
+        new DockerSandbox({
+          enginePath: config.dockerPath,
+          ...(config.dockerHost ? { host: config.dockerHost } : {}),
+          runAs: { uid: config.runAsUid, gid: config.runAsGid },
+          forbiddenPaths: deps.forbiddenPaths,
+          defaultLimits,
+          ...(deps.runtimeParent ? { runtimeParent: deps.runtimeParent } : {}),
+        }),
+      );
     default:
       return err(
-        new WardenError("SANDBOX_UNAVAILABLE", `sandbox backend ${config.backend} is not implemented yet`, {
+        new WardenError("SANDBOX_UNAVAILABLE", `sandbox backend ${config.backend} is not implemented`, {
           fix: "use sandbox.backend: bwrap (apt-get install bubblewrap)",
         }),
       );

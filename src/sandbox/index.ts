@@ -11,6 +11,7 @@ export {
   sandboxProfileSchema,
 } from "./config.js";
 export { type ClosableSandbox, createSandbox, type SandboxDeps } from "./create.js";
+export { type DockerOptions, DockerSandbox } from "./docker.js";
 export { EXIT_TIMEOUT, type SandboxExecRequest, sandboxExec } from "./exec.js";
 export { NoneSandbox } from "./none.js";
 export { type PodmanOptions, PodmanSandbox } from "./podman.js";

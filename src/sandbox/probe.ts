@@ -1,19 +1,23 @@
 // probeSandbox: proves that a real bubblewrap sandbox with Warden's full profile (every namespace, seccomp,
-// rlimits), or with backend podman a real container with the same profile, starts on this host, or says in one line
+// rlimits), or with backend podman or docker a real container with the same profile, starts on this host, or says in one line
 // how to fix it. Used by `warden doctor`. It never reports success without having run `true` inside the sandbox, and
 // never runs anything outside one.
 import { err, ok, type Result, type WardenError } from "../errors.js";
 import { BwrapSandbox } from "./bwrap.js";
+import { DockerSandbox } from "./docker.js";
 import { bwrapVersion } from "./host.js";
 import { PodmanSandbox } from "./podman.js";
 import { DEFAULT_PROFILE, profileLimits } from "./profiles.js";
 
 export interface ProbeOptions {
   /** Which backend to prove; default bwrap. */
-  backend?: "bwrap" | "podman";
+  backend?: "bwrap" | "podman" | "docker";
   /** For podman: the binary (default /usr/bin/podman) and the OCI runtime (sandbox.podmanRuntime). */
   podmanPath?: string;
   podmanRuntime?: string;
+  /** For docker: the CLI (default /usr/bin/docker) and the engine's socket (sandbox.dockerHost). */
+  dockerPath?: string;
+  dockerHost?: string;
   /** The bubblewrap binary; default `/usr/bin/bwrap`. PATH is never searched (no ambient lookup). */
   bwrapPath?: string;
   /** Host uid/gid used when this process is root (default 65534:65534), as real runs do. */
@@ -21,7 +25,7 @@ export interface ProbeOptions {
 }
 
 export interface ProbeValue {
-  backend: "bwrap" | "podman";
+  backend: "bwrap" | "podman" | "docker";
   version: string;
 }
 
@@ -40,6 +44,20 @@ export async function probeSandbox(opts: ProbeOptions = {}): Promise<Result<Prob
       return r.ok ? ok({ backend: "podman", version: r.value.version }) : err(r.error);
     } finally {
       await podman.close();
+    }
+  }
+  if (opts.backend === "docker") {
+    const docker = new DockerSandbox({
+      defaultLimits: { ...profileLimits(DEFAULT_PROFILE), timeoutMs: 60_000 },
+      ...(opts.dockerPath ? { enginePath: opts.dockerPath } : {}),
+      ...(opts.dockerHost ? { host: opts.dockerHost } : {}),
+      ...(opts.runAs ? { runAs: opts.runAs } : {}),
+    });
+    try {
+      const r = await docker.probe();
+      return r.ok ? ok({ backend: "docker", version: r.value.version }) : err(r.error);
+    } finally {
+      await docker.close();
     }
   }
   const bwrapPath = opts.bwrapPath ?? DEFAULT_BWRAP;

@@ -73,6 +73,8 @@ export const truncationMarker = (cap: number) => `\n[warden: output truncated af
 export interface Running {
   done: Promise<RawOutcome>;
   kill(): void;
+  /** The spawned process (leader of its own process group), once started. */
+  readonly pid?: number | undefined;
 }
 
 // Synchronous: a single small /proc read, on the path of every command's completion (a thread-pool hop costs more).
@@ -302,5 +304,5 @@ export function runProcess(plan: SpawnPlan, io: RunIo, killer?: (killGroup: () =
     }
   });
   // An outside kill (killAll, daemon shutdown) is reported like an abort: the command did not choose to exit.
-  return { done, kill: () => onAbort() };
+  return { done, kill: () => onAbort(), pid: child.pid };
 }

@@ -1,0 +1,113 @@
+// What the container-engine backends (podman, docker) share: running the engine's CLI with a clean environment,
+// refusing mount paths the `-v SRC:DST:OPTS` syntax cannot carry, the environment file (never on the command line),
+// and the kill loop that stops a container by name (killing the client alone leaves it running). Pure helpers: the
+// backends decide what to run.
+import { execFile } from "node:child_process";
+import { lstat, readlink, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type Result, WardenError } from "../errors.js";
+import { unavailable } from "./backend.js";
+import type { PlannedPaths } from "./plan.js";
+import type { RootEntry } from "./profile.js";
+
+export const ENGINE_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } as const;
+
+/** Runs the engine's CLI to completion (never through a shell, never with Warden's environment). */
+export function engine(
+  file: string,
+  args: readonly string[],
+  opts: { timeout?: number; input?: Buffer } = {},
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      file,
+      args,
+      { env: ENGINE_ENV, timeout: opts.timeout ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+      (e, out, errText) => {
+        const code = e ? (typeof e.code === "number" ? e.code : 1) : 0;
+        resolve({ code, out: String(out), err: String(errText) });
+      },
+    );
+    child.stdin?.on("error", () => {}); // the engine may exit before reading its input; its exit code says why
+    child.stdin?.end(opts.input);
+  });
+}
+
+/** `-v SRC:DST:OPTIONS` has no quoting: a ':' or ',' (or a newline) in a path would change what is mounted, and how. */
+export function unmountablePath(pp: PlannedPaths, backend: string): WardenError | undefined {
+  for (const path of [
+    pp.workspace,
+    ...pp.pinnedInWorkspace,
+    ...pp.readOnlyInWorkspace,
+    ...pp.grants.map((g) => g.path),
+  ])
+    if (/[:,\n]/.test(path))
+      return unavailable(
+        `the ${backend} backend cannot mount ${JSON.stringify(path)} (':' or ',' in the path)`,
+        "rename the folder or use sandbox.backend: bwrap",
+      );
+  return undefined;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Writes the environment as an env file (one NAME=VALUE per line, mode 0600) in the private runtime folder; returns
+ * its path and a remover. A value with a newline cannot be written faithfully, so it is refused.
+ */
+export async function writeEnvFile(
+  dir: string,
+  name: string,
+  env: Readonly<Record<string, string>>,
+): Promise<Result<{ path: string; remove: () => void }, WardenError>> {
+  for (const [k, v] of Object.entries(env))
+    if (!ENV_NAME.test(k) || v.includes("\0") || v.includes("\n"))
+      return { ok: false, error: new WardenError("BAD_REQUEST", `invalid environment variable ${JSON.stringify(k)}`) };
+  const path = join(dir, `${name}.env`);
+  await writeFile(
+    path,
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
+  return { ok: true, value: { path, remove: () => void unlink(path).catch(() => {}) } };
+}
+
+/**
+ * The kill for runProcess: kill the container by name, again until the client has exited (the container may not
+ * exist yet when the deadline hits); only if the engine does not answer, kill the client's process group and
+ * remove the container by force. `settled()` tells when the client is gone.
+ */
+export function containerKiller(
+  kill: () => Promise<unknown>,
+  forceRemove: () => Promise<unknown>,
+  settled: () => boolean,
+): (killGroup: () => void) => void {
+  let stopping = false;
+  return (killGroup) => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      for (let i = 0; i < 40 && !settled(); i++) {
+        await kill();
+        for (let j = 0; j < 5 && !settled(); j++) await new Promise((res) => setTimeout(res, 50));
+      }
+      if (!settled()) {
+        killGroup();
+        await forceRemove();
+      }
+    })();
+  };
+}
+
+/** The host's top-level `/bin`, `/lib*`... entries: symlinks (usr-merged hosts) or real folders. */
+export async function hostRootEntries(): Promise<RootEntry[]> {
+  const out: RootEntry[] = [];
+  for (const name of ["bin", "sbin", "lib", "lib32", "lib64", "libx32"]) {
+    const st = await lstat(`/${name}`).catch(() => undefined);
+    if (st?.isSymbolicLink()) out.push({ name, symlink: await readlink(`/${name}`) });
+    else if (st?.isDirectory()) out.push({ name, dir: true });
+  }
+  return out;
+}

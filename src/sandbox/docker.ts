@@ -1,0 +1,403 @@
+// The docker backend: the bwrap profile built from the docker CLI's options, for hosts that run a Docker engine (or
+// anything speaking its API, such as `podman system service`). Docker has no --rootfs, so the only image is an empty
+// root Warden imports itself (rootfs-tar.ts: mount points and the /bin -> usr/bin links, no files); /usr, the
+// synthetic /etc and the workspace are mounted into it. Seccomp does not go through the engine (the docker CLI inlines
+// a profile's JSON, which podman's API takes for a file name): Warden's limits helper, bound read-only at
+// /run/warden/limits, installs the same BPF program bubblewrap loads, then applies the rlimits and execs the command.
+// Fails closed like bwrap: anything missing is SANDBOX_UNAVAILABLE and nothing runs outside a container.
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { constants } from "node:fs";
+import { access, chmod, chown, copyFile, mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { err, ok, type Result, WardenError } from "../errors.js";
+import { probeTrue, unavailable } from "./backend.js";
+import { DEFAULT_LIMITS_HELPER } from "./bwrap.js";
+import { containerKiller, ENGINE_ENV, engine, hostRootEntries, unmountablePath, writeEnvFile } from "./container.js";
+import { buildEtc } from "./etc.js";
+import type { ForbiddenPath, PlannedPaths } from "./plan.js";
+import { createdSensitive, planPaths } from "./plan.js";
+import { innerCommand, type RootEntry, sandboxEnv } from "./profile.js";
+import { emptyRootTar } from "./rootfs-tar.js";
+import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
+import { makeRuntimeDir } from "./runtime-dir.js";
+import { buildSeccompFilter } from "./seccomp.js";
+import { seccompArchFor } from "./syscalls.js";
+import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
+
+export interface DockerOptions {
+  /** The docker CLI; default /usr/bin/docker. PATH is never searched. */
+  enginePath?: string;
+  /** The engine's socket (`unix:///run/docker.sock`), passed as --host; default the CLI's own default. */
+  host?: string;
+  /** Host uid/gid commands run as when this process is root (never root itself). */
+  runAs?: { uid: number; gid: number };
+  forbiddenPaths?: readonly ForbiddenPath[];
+  defaultLimits: Limits;
+  runtimeParent?: string;
+  /** The compiled limits helper (it also loads the seccomp program); default DEFAULT_LIMITS_HELPER. Required. */
+  limitsHelperPath?: string;
+  /** This process's uid/gid; injectable for tests. */
+  uid?: number;
+  gid?: number;
+}
+
+/** Where the runtime folder's `run` folder is mounted (read-only): the helper and the seccomp program. */
+export const RUN_IN_CONTAINER = "/run";
+const HELPER_IN_CONTAINER = "/run/warden/limits";
+const SECCOMP_IN_CONTAINER = "/run/warden/seccomp.bpf";
+/** Label on every container Warden starts: `docker ps --filter label=warden.sandbox` finds them. */
+export const CONTAINER_LABEL = "warden.sandbox";
+
+export interface DockerPrepared {
+  runtimeDir: string;
+  image: string;
+  etcDir: string;
+  etcBinds: readonly string[];
+  /** Real top-level folders of the host (not symlinks), bound read-only. */
+  rootDirs: readonly string[];
+  /** Holds warden/limits and warden/seccomp.bpf; bound read-only at /run. */
+  runDir: string;
+  /** An empty folder bound read-only over /sys (with fs/cgroup inside, where engines mount the cgroup fs). */
+  sysDir: string;
+  /** An empty folder bound read-only over /var/tmp (bwrap's is a link to /tmp; an engine would add a tmpfs). */
+  emptyDir: string;
+  /** The CLI's --config folder: empty, so no credential helper or context of the host user is used. */
+  configDir: string;
+  user: { uid: number; gid: number };
+}
+
+/**
+ * The `docker run` argument list for one command (pure, unit-tested). Every writable mount is the workspace, a
+ * write grant or the sized /tmp; the environment is in `envFile`; the command runs behind the limits helper (seccomp,
+ * rlimits) and a one-line shell that first prints `token` on stderr, so an exit without it is the engine's failure.
+ */
+export function dockerRunArgs(
+  p: DockerPrepared,
+  o: {
+    name: string;
+    instance: string;
+    limits: Limits;
+    paths: PlannedPaths;
+    envFile: string;
+    argv: readonly string[];
+    token: string;
+    stdin: boolean;
+    global: readonly string[];
+  },
+): string[] {
+  const { limits, paths: pp } = o;
+  const cpu = Math.max(1, Math.ceil(limits.cpuSec));
+  const ro = (src: string, dst = src) => ["--volume", `${src}:${dst}:ro`];
+  return [
+    ...o.global,
+    "run",
+    "--name",
+    o.name,
+    "--label",
+    `${CONTAINER_LABEL}=${o.instance}`,
+    "--log-driver",
+    "none", // output is streamed to Warden only, never kept in the engine's logs
+    "--network",
+    "none",
+    "--read-only",
+    "--cap-drop",
+    "all",
+    "--security-opt",
+    "no-new-privileges",
+    "--hostname",
+    "warden",
+    "--pull",
+    "never",
+    "--user",
+    `${p.user.uid}:${p.user.gid}`,
+    "--pids-limit",
+    String(limits.processes),
+    "--memory",
+    String(limits.memoryBytes),
+    "--memory-swap",
+    String(limits.memoryBytes),
+    // The helper sets these too; given to the engine as well, since its defaults (nofile) may exceed what an
+    // unprivileged process may keep, which fails the container's start.
+    "--ulimit",
+    `cpu=${cpu}:${cpu + 1}`,
+    "--ulimit",
+    `data=${limits.memoryBytes}:${limits.memoryBytes}`,
+    "--ulimit",
+    `nproc=${limits.processes}:${limits.processes}`,
+    "--ulimit",
+    `fsize=${limits.fileSizeBytes}:${limits.fileSizeBytes}`,
+    "--ulimit",
+    `nofile=${limits.openFiles}:${limits.openFiles}`,
+    "--ulimit",
+    "core=0:0",
+    "--tmpfs",
+    `/tmp:rw,nosuid,nodev,size=${limits.tmpBytes},mode=1777`,
+    ...ro("/usr"),
+    ...p.rootDirs.flatMap((d) => ro(d)),
+    ...ro(p.etcDir, "/etc"),
+    ...p.etcBinds.flatMap((d) => ro(`/etc/${d}`)),
+    // Mounted file by file as well: an engine skips its own /etc/hosts, resolv.conf, hostname (docker) and
+    // passwd, group (podman) only where the container already has a mount.
+    ...["hosts", "hostname", "resolv.conf", "passwd", "group"].flatMap((f) => ro(join(p.etcDir, f), `/etc/${f}`)),
+    ...ro(p.runDir, RUN_IN_CONTAINER),
+    ...ro(p.sysDir, "/sys"),
+    ...ro(p.emptyDir, "/var/tmp"),
+    "--volume",
+    `${pp.workspace}:${pp.workspace}:rw`,
+    ...pp.pinnedInWorkspace.flatMap((d) => ["--volume", `${d}:${d}:rw`]),
+    ...pp.readOnlyInWorkspace.flatMap((d) => ro(d)),
+    ...pp.grants.flatMap((g) => ["--volume", `${g.path}:${g.path}:${g.write ? "rw" : "ro"}`]),
+    "--workdir",
+    pp.cwd,
+    "--env-file",
+    o.envFile,
+    ...(o.stdin ? ["--interactive"] : []),
+    p.image,
+    ...innerCommand(["/bin/sh", "-c", 'printf %s "$1" >&2; shift; exec "$@"', "sh", o.token, ...o.argv], limits, {
+      limitsPath: HELPER_IN_CONTAINER,
+    }).flatMap((a, i) => (i === 0 ? [a, `--seccomp=${SECCOMP_IN_CONTAINER}`] : [a])),
+  ];
+}
+
+export class DockerSandbox implements Sandbox {
+  readonly backend = "docker" as const;
+  readonly #o: DockerOptions;
+  #prepared: Promise<Result<DockerPrepared, WardenError>> | undefined;
+  readonly #running = new Set<Running>();
+  readonly #instance = randomUUID().slice(0, 8);
+  #closed = false;
+
+  constructor(options: DockerOptions) {
+    this.#o = options;
+  }
+
+  get enginePath(): string {
+    return this.#o.enginePath ?? "/usr/bin/docker";
+  }
+
+  #global(configDir: string): string[] {
+    return ["--config", configDir, ...(this.#o.host ? ["--host", this.#o.host] : [])];
+  }
+
+  #engine(p: Pick<DockerPrepared, "configDir">, args: string[], opts?: { timeout?: number; input?: Buffer }) {
+    return engine(this.enginePath, [...this.#global(p.configDir), ...args], opts);
+  }
+
+  async #prepare(): Promise<Result<DockerPrepared, WardenError>> {
+    const arch = seccompArchFor(process.arch);
+    if (!arch) return err(unavailable(`no seccomp filter for ${process.arch}`, "run Warden on x86_64 or aarch64"));
+    if (
+      !(await access(this.enginePath, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return err(
+        unavailable(`docker not found at ${this.enginePath}`, "install the docker CLI or set sandbox.dockerPath"),
+      );
+    const helper = this.#o.limitsHelperPath ?? DEFAULT_LIMITS_HELPER;
+    if (
+      !(await access(helper, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return err(
+        unavailable(
+          `the limits helper ${helper} is missing (the docker backend loads seccomp with it)`,
+          "npm run build with a C compiler (apt-get install gcc)",
+        ),
+      );
+    const uid = this.#o.uid ?? process.getuid?.() ?? 0;
+    const gid = this.#o.gid ?? process.getgid?.() ?? 0;
+    const user = uid === 0 ? (this.#o.runAs ?? { uid: 65534, gid: 65534 }) : { uid, gid };
+    const runtimeDir = await makeRuntimeDir("warden-docker", this.#o.runtimeParent);
+    const dir = async (path: string, mode = 0o755) => {
+      await mkdir(path, { recursive: true });
+      await chmod(path, mode); // explicit: Warden runs with umask 077, and the sandbox uid must traverse these
+    };
+    const etcDir = join(runtimeDir, "etc");
+    const etcBinds = buildEtc(etcDir, user);
+    const runDir = join(runtimeDir, "run");
+    await dir(runDir);
+    await dir(join(runDir, "warden"));
+    await copyFile(helper, join(runDir, "warden", "limits"));
+    await chmod(join(runDir, "warden", "limits"), 0o755);
+    await writeFile(join(runDir, "warden", "seccomp.bpf"), buildSeccompFilter(arch));
+    await chmod(join(runDir, "warden", "seccomp.bpf"), 0o644); // the sandbox uid reads it; the umask is 077
+    const sysDir = join(runtimeDir, "sys");
+    for (const d of [sysDir, join(sysDir, "fs"), join(sysDir, "fs", "cgroup")]) await dir(d);
+    const emptyDir = join(runtimeDir, "empty");
+    await dir(emptyDir);
+    const configDir = join(runtimeDir, "docker-config");
+    await dir(configDir, 0o700);
+    await mkdir(join(runtimeDir, "probe"), { mode: 0o700 });
+    await chown(join(runtimeDir, "probe"), user.uid, user.gid);
+    const rootEntries: RootEntry[] = await hostRootEntries();
+    const tar = emptyRootTar(rootEntries);
+    // Named by content: the same empty root is imported once per engine, and never confused with another image.
+    const image = `warden-sandbox-root:${createHash("sha256").update(tar).digest("hex").slice(0, 16)}`;
+    const base = { configDir };
+    const have = await this.#engine(base, ["image", "inspect", "--format", "{{.Id}}", image]);
+    if (have.code !== 0) {
+      const imported = await this.#engine(base, ["import", "-", image], { input: tar, timeout: 60_000 });
+      if (imported.code !== 0)
+        return err(
+          unavailable(
+            `the docker engine cannot be used: ${(imported.err || have.err).trim().split("\n").at(-1) ?? ""}`,
+            this.#o.host
+              ? `start the engine behind ${this.#o.host} (docker info must work)`
+              : "start the Docker engine (docker info must work) or set sandbox.dockerHost",
+          ),
+        );
+    }
+    const rootDirs = rootEntries.filter((e) => !("symlink" in e)).map((e) => `/${e.name}`);
+    return ok({ runtimeDir, image, etcDir, etcBinds, rootDirs, runDir, sysDir, emptyDir, configDir, user });
+  }
+
+  #ready(): Promise<Result<DockerPrepared, WardenError>> {
+    this.#prepared ??= this.#prepare().catch((e: unknown) =>
+      err(unavailable("cannot prepare the docker runtime folder", "check the temp folder is writable", e)),
+    );
+    return this.#prepared;
+  }
+
+  async probe(): Promise<Result<SandboxInfo, WardenError>> {
+    const prep = await this.#ready();
+    if (!prep.ok) return prep;
+    const ran = await probeTrue(this, prep.value.runtimeDir, () => "check `docker info`");
+    if (!ran.ok) return ran;
+    const v = await this.#engine(prep.value, ["version", "--format", "{{.Server.Version}}"]);
+    return ok({ backend: "docker", version: v.out.trim() || "unknown" });
+  }
+
+  async run(spec: CommandSpec): Promise<Result<RunResult, WardenError>> {
+    if (spec.argv.length === 0 || spec.argv[0] === "")
+      return err(new WardenError("BAD_REQUEST", "empty command", { fix: "give a command after --" }));
+    if (this.#closed) return err(unavailable("the sandbox is closed (Warden is stopping)", "start Warden again"));
+    if (spec.net?.mode === "proxy")
+      return err(unavailable("the docker backend has no egress-proxy bridge yet", "use sandbox.backend: bwrap"));
+    const prep = await this.#ready();
+    if (!prep.ok) return prep;
+    const p = prep.value;
+    const limits: Limits = { ...this.#o.defaultLimits, ...spec.limits };
+    const paths = await planPaths({
+      workspace: spec.workspace,
+      cwd: spec.cwd,
+      paths: spec.paths,
+      writableSensitive: spec.writableSensitive,
+      forbidden: [...(this.#o.forbiddenPaths ?? []), p.etcDir, p.runDir, p.sysDir, p.emptyDir, p.configDir],
+    });
+    if (!paths.ok) return paths;
+    const bad = unmountablePath(paths.value, "docker");
+    if (bad) return err(bad);
+    const name = `warden-${randomUUID()}`;
+    const env = await writeEnvFile(
+      p.runtimeDir,
+      name,
+      sandboxEnv({ workspace: paths.value.workspace, inject: spec.env, proxy: false }),
+    );
+    if (!env.ok) return env;
+    const token = `<warden:${randomBytes(12).toString("hex")}>`;
+    const args = dockerRunArgs(p, {
+      name,
+      instance: this.#instance,
+      limits,
+      paths: paths.value,
+      envFile: env.value.path,
+      argv: spec.argv,
+      token,
+      stdin: spec.stdin !== undefined,
+      global: this.#global(p.configDir),
+    });
+    // The token is the first thing on stderr once the command is about to run: hold stderr until it is (or is not)
+    // there, and never pass it on. The output cap is widened by its length so the command keeps its whole budget.
+    let started = false;
+    let settled = false;
+    let waitedCode: number | undefined;
+    let head = Buffer.alloc(0);
+    // Some engines (podman's API with a recent docker CLI) never close the attach stream, so the client outlives its
+    // container. Once the command runs, `docker wait` gives its exit code; the client then gets a moment to deliver
+    // the last output and leave by itself, else it is killed (the container is already gone by then).
+    const watch = async () => {
+      const w = await this.#engine(p, ["wait", name], { timeout: limits.timeoutMs + 60_000 });
+      const code = Number(w.out.trim());
+      if (w.code !== 0 || !Number.isInteger(code) || settled) return;
+      waitedCode = code;
+      await new Promise((res) => setTimeout(res, 250));
+      if (!settled && running.pid !== undefined)
+        try {
+          process.kill(-running.pid, "SIGKILL");
+        } catch {
+          // it left on its own meanwhile
+        }
+    };
+    const onStderr = spec.onStderr;
+    const io = runIo(spec, { ...limits, outputBytes: limits.outputBytes + token.length });
+    io.onStderr = (chunk) => {
+      if (started || head.length >= token.length) return void onStderr?.(chunk);
+      head = Buffer.concat([head, chunk]);
+      if (head.length < token.length) return;
+      started = head.subarray(0, token.length).toString("latin1") === token;
+      if (started) void watch();
+      const rest = started ? head.subarray(token.length) : head;
+      if (rest.length > 0) onStderr?.(rest);
+    };
+    const running = runProcess(
+      { file: this.enginePath, args, env: { ...ENGINE_ENV } },
+      io,
+      containerKiller(
+        () => this.#engine(p, ["kill", "--signal", "KILL", name], { timeout: 10_000 }),
+        () => this.#engine(p, ["rm", "--force", name], { timeout: 30_000 }),
+        () => settled,
+      ),
+    );
+    void running.done.then(() => {
+      settled = true;
+    });
+    this.#running.add(running);
+    const o = await running.done.finally(() => this.#running.delete(running));
+    env.value.remove();
+    // Not `run --rm`: the container is removed here, after every outcome (a start that failed leaves one behind).
+    await this.#engine(p, ["rm", "--force", name], { timeout: 30_000 });
+    if (o.spawnError)
+      return err(unavailable(`cannot start docker: ${o.spawnError.message}`, "install the docker CLI", o.spawnError));
+    const killed = o.timedOut || o.aborted;
+    const stderr = started ? o.stderr.slice(token.length) : o.stderr;
+    if (!started && !killed) {
+      const line = stderr.trim().split("\n").at(-1) || `docker exited ${o.code}`;
+      return err(
+        new WardenError("SANDBOX_UNAVAILABLE", `container could not be started: ${line}`, {
+          fix: "check `docker info`; the workspace must be reachable by the sandbox uid",
+          data: { stderr: stderr.slice(0, 2000) },
+        }),
+      );
+    }
+    const exitCode = killed ? null : (o.code ?? waitedCode ?? null);
+    return ok({
+      exitCode,
+      timedOut: o.timedOut,
+      aborted: o.aborted && !o.timedOut,
+      truncated: o.truncated,
+      stdout: o.stdout,
+      stderr,
+      durationMs: o.durationMs,
+      createdSensitive: createdSensitive(paths.value.workspace, paths.value.absentSensitive),
+      limitsHit: limitsHit(o.timedOut, o.truncated, exitCode),
+    });
+  }
+
+  async killAll(): Promise<void> {
+    const all = [...this.#running];
+    for (const r of all) r.kill();
+    await Promise.all(all.map((r) => r.done));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.killAll();
+    const prep = await this.#prepared;
+    if (prep?.ok) await rm(prep.value.runtimeDir, { recursive: true, force: true });
+    this.#prepared = undefined;
+  }
+}
