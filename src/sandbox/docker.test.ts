@@ -6,9 +6,9 @@ import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
-import { unmountablePath } from "./container.js";
+import { hostRootEntries, unmountablePath } from "./container.js";
 import { type DockerEngine, dockerEngine } from "./docker.fixture.js";
-import { CONTAINER_LABEL, type DockerPrepared, DockerSandbox, dockerRunArgs } from "./docker.js";
+import { CONTAINER_LABEL, type DockerPrepared, DockerSandbox, dockerRunArgs, rootImage } from "./docker.js";
 import type { PlannedPaths } from "./plan.js";
 import { DEFAULT_PROFILE, profileLimits } from "./profiles.js";
 import { emptyRootTar } from "./rootfs-tar.js";
@@ -224,6 +224,49 @@ describe.skipIf(!live)("docker backend containment (real docker CLI)", () => {
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).toBeNull();
     expect(ours()).toBe("");
+  }, 60_000);
+
+  it("removes, at start, containers left by a Warden that no longer runs (killed with SIGKILL)", async () => {
+    const { image } = rootImage(await hostRootEntries());
+    const cli = (args: string[]) =>
+      spawnSync(live?.enginePath ?? "docker", [...(live?.host ? ["--host", live.host] : []), ...args], {
+        encoding: "utf8",
+        env: { PATH: "/usr/bin:/bin" },
+      });
+    // pid 2^22+1 is above the kernel's pid_max: no process has it. A live pid's container is kept.
+    const dead = cli([
+      "create",
+      "--name",
+      "warden-stale-a",
+      "--label",
+      `${CONTAINER_LABEL}=4194305:x`,
+      image,
+      "/bin/true",
+    ]);
+    const live2 = cli([
+      "create",
+      "--name",
+      "warden-stale-b",
+      "--label",
+      `${CONTAINER_LABEL}=${process.pid}:y`,
+      image,
+      "/bin/true",
+    ]);
+    expect([dead.status, live2.status]).toEqual([0, 0]);
+    const fresh = new DockerSandbox({
+      defaultLimits: limits,
+      ...(live?.enginePath ? { enginePath: live.enginePath } : {}),
+      ...(live?.host ? { host: live.host } : {}),
+    });
+    try {
+      expect((await fresh.probe()).ok).toBe(true);
+      const names = cli(["ps", "-a", "--format", "{{.Names}}"]).stdout;
+      expect(names).not.toContain("warden-stale-a");
+      expect(names).toContain("warden-stale-b");
+    } finally {
+      cli(["rm", "--force", "warden-stale-b"]);
+      await fresh.close();
+    }
   }, 60_000);
 
   it("applies the profile's limits inside (rlimits from the helper)", async () => {

@@ -164,7 +164,8 @@ export class DockerSandbox implements Sandbox {
   readonly #o: DockerOptions;
   #prepared: Promise<Result<DockerPrepared, WardenError>> | undefined;
   readonly #running = new Set<Running>();
-  readonly #instance = randomUUID().slice(0, 8);
+  /** `<pid>:<random>`: the label value on this Sandbox's containers; the pid lets a later Warden reap them. */
+  readonly #instance = `${process.pid}:${randomUUID().slice(0, 8)}`;
   #closed = false;
 
   constructor(options: DockerOptions) {
@@ -234,9 +235,7 @@ export class DockerSandbox implements Sandbox {
     await mkdir(join(runtimeDir, "probe"), { mode: 0o700 });
     await chown(join(runtimeDir, "probe"), user.uid, user.gid);
     const rootEntries: RootEntry[] = await hostRootEntries();
-    const tar = emptyRootTar(rootEntries);
-    // Named by content: the same empty root is imported once per engine, and never confused with another image.
-    const image = `warden-sandbox-root:${createHash("sha256").update(tar).digest("hex").slice(0, 16)}`;
+    const { tar, image } = rootImage(rootEntries);
     const base = { configDir };
     const have = await this.#engine(base, ["image", "inspect", "--format", "{{.Id}}", image]);
     if (have.code !== 0) {
@@ -251,8 +250,32 @@ export class DockerSandbox implements Sandbox {
           ),
         );
     }
+    await this.#reapStale(base);
     const rootDirs = rootEntries.filter((e) => !("symlink" in e)).map((e) => `/${e.name}`);
     return ok({ runtimeDir, image, etcDir, etcBinds, rootDirs, runDir, sysDir, emptyDir, configDir, user });
+  }
+
+  /**
+   * Containers survive a Warden killed with SIGKILL (the engine owns them, not Warden). Each carries the label
+   * `warden.sandbox=<pid>:<id>`: those whose Warden process no longer exists on this host are removed. A live pid
+   * (even a reused one) is left alone: reaping errs on the side of another running Warden's commands.
+   */
+  async #reapStale(p: Pick<DockerPrepared, "configDir">): Promise<void> {
+    const list = await this.#engine(p, [
+      "ps",
+      "--all",
+      "--filter",
+      `label=${CONTAINER_LABEL}`,
+      "--format",
+      `{{.Names}} {{.Label "${CONTAINER_LABEL}"}}`,
+    ]);
+    if (list.code !== 0) return;
+    const stale = list.out
+      .split("\n")
+      .map((line) => line.trim().split(" "))
+      .filter(([name, owner]) => name?.startsWith("warden-") && owner !== undefined && !alive(owner))
+      .map(([name]) => name as string);
+    if (stale.length > 0) await this.#engine(p, ["rm", "--force", ...stale], { timeout: 60_000 });
   }
 
   #ready(): Promise<Result<DockerPrepared, WardenError>> {
@@ -399,5 +422,23 @@ export class DockerSandbox implements Sandbox {
     const prep = await this.#prepared;
     if (prep?.ok) await rm(prep.value.runtimeDir, { recursive: true, force: true });
     this.#prepared = undefined;
+  }
+}
+
+/** The empty root's archive and its image name, named by content: imported once per engine, never confused. */
+export function rootImage(rootEntries: readonly RootEntry[]): { tar: Buffer; image: string } {
+  const tar = emptyRootTar(rootEntries);
+  return { tar, image: `warden-sandbox-root:${createHash("sha256").update(tar).digest("hex").slice(0, 16)}` };
+}
+
+/** Whether the Warden process named by a label value (`<pid>:<id>`) still exists on this host. */
+function alive(owner: string): boolean {
+  const pid = Number(owner.split(":")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return true; // not ours to judge: leave it
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by another user
   }
 }
