@@ -333,12 +333,8 @@ export class DockerSandbox implements Sandbox {
       stdin: spec.stdin !== undefined,
       global: this.#global(p.configDir),
     });
-    // The token is the first thing on stderr once the command is about to run: hold stderr until it is (or is not)
-    // there, and never pass it on. The output cap is widened by its length so the command keeps its whole budget.
-    let started = false;
     let settled = false;
     let waitedCode: number | undefined;
-    let head = Buffer.alloc(0);
     // Some engines (podman's API with a recent docker CLI) never close the attach stream, so the client outlives its
     // container. Once the command runs, `docker wait` gives its exit code; the client then gets a moment to deliver
     // the last output and leave by itself, else it is killed (the container is already gone by then).
@@ -355,17 +351,8 @@ export class DockerSandbox implements Sandbox {
           // it left on its own meanwhile
         }
     };
-    const onStderr = spec.onStderr;
-    const io = runIo(spec, { ...limits, outputBytes: limits.outputBytes + token.length });
-    io.onStderr = (chunk) => {
-      if (started || head.length >= token.length) return void onStderr?.(chunk);
-      head = Buffer.concat([head, chunk]);
-      if (head.length < token.length) return;
-      started = head.subarray(0, token.length).toString("latin1") === token;
-      if (started) void watch();
-      const rest = started ? head.subarray(token.length) : head;
-      if (rest.length > 0) onStderr?.(rest);
-    };
+    // The token is the first thing on stderr once the command is about to run (runProcess drops it, uncounted).
+    const io = { ...runIo(spec, limits), stderrMarker: token, onMarker: () => void watch() };
     const running = runProcess(
       { file: this.enginePath, args, env: { ...ENGINE_ENV } },
       io,
@@ -386,8 +373,8 @@ export class DockerSandbox implements Sandbox {
     if (o.spawnError)
       return err(unavailable(`cannot start docker: ${o.spawnError.message}`, "install the docker CLI", o.spawnError));
     const killed = o.timedOut || o.aborted;
-    const stderr = started ? o.stderr.slice(token.length) : o.stderr;
-    if (!started && !killed) {
+    const stderr = o.stderr;
+    if (!o.markerSeen && !killed) {
       const line = stderr.trim().split("\n").at(-1) || `docker exited ${o.code}`;
       return err(
         new WardenError("SANDBOX_UNAVAILABLE", `container could not be started: ${line}`, {

@@ -28,6 +28,13 @@ export interface RunIo {
   onStdout?: (chunk: Uint8Array) => void;
   onStderr?: (chunk: Uint8Array) => void;
   signal?: AbortSignal;
+  /**
+   * A marker the run prints first on stderr (the docker backend's "the command is about to run"): when stderr starts
+   * with it, it is dropped (never emitted, never counted against outputBytes), `markerSeen` is set and `onMarker`
+   * called; stderr that does not start with it is passed on untouched.
+   */
+  stderrMarker?: string;
+  onMarker?: () => void;
 }
 
 /** The I/O of one run: the spec's streams and signal, with the limits that apply. */
@@ -53,6 +60,8 @@ export interface RawOutcome {
   status: Record<string, unknown>[];
   spawnError?: NodeJS.ErrnoException;
   durationMs: number;
+  /** Whether stderr began with RunIo.stderrMarker. */
+  markerSeen?: boolean;
 }
 
 const SIGXCPU_EXIT = 128 + 24;
@@ -222,7 +231,26 @@ export function runProcess(plan: SpawnPlan, io: RunIo, killer?: (killGroup: () =
     emit?.(piece);
   };
   child.stdout?.on("data", take(out, io.onStdout));
-  child.stderr?.on("data", take(errOut, io.onStderr));
+  const takeErr = take(errOut, io.onStderr);
+  let marker = io.stderrMarker === undefined ? undefined : Buffer.from(io.stderrMarker);
+  let markerSeen = false;
+  let held = Buffer.alloc(0);
+  const flushHeld = () => {
+    marker = undefined;
+    if (held.length > 0) takeErr(held);
+    held = Buffer.alloc(0);
+  };
+  child.stderr?.on("data", (chunk: Buffer) => {
+    if (marker === undefined) return takeErr(chunk);
+    held = Buffer.concat([held, chunk]);
+    const n = Math.min(held.length, marker.length);
+    if (!held.subarray(0, n).equals(marker.subarray(0, n))) return flushHeld();
+    if (held.length < marker.length) return; // a prefix of the marker so far: wait for more
+    held = held.subarray(marker.length);
+    markerSeen = true;
+    io.onMarker?.();
+    flushHeld();
+  });
 
   fds.forEach((fd, i) => {
     const stream = child.stdio[i + 3] as (Readable & Writable) | null;
@@ -289,6 +317,7 @@ export function runProcess(plan: SpawnPlan, io: RunIo, killer?: (killGroup: () =
       // namespace (detached processes included). pid 1 finishes exiting only once they are all gone, so waiting for
       // it makes "nothing is left when run settles" hold without a timing assumption. Usually one /proc read.
       if (innerPid !== undefined) await waitGone(innerPid);
+      if (marker !== undefined) flushHeld(); // stderr ended inside what could have been the marker: it was not
       resolve({
         code,
         signal,
@@ -300,6 +329,7 @@ export function runProcess(plan: SpawnPlan, io: RunIo, killer?: (killGroup: () =
         status,
         ...(spawnError ? { spawnError } : {}),
         durationMs: performance.now() - started,
+        ...(io.stderrMarker !== undefined ? { markerSeen } : {}),
       });
     }
   });

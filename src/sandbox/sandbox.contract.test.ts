@@ -1,5 +1,6 @@
-// One contract suite, run against every Sandbox implementation available here: the fake, bwrap, none, and podman
-// when the host has a podman that can start a container (otherwise skipped, with the reason printed).
+// One contract suite, run against every Sandbox implementation available here: the fake, bwrap, none, podman when
+// the host has a podman that can start a container, and docker when a Docker-compatible engine answers the docker
+// CLI (docker.fixture.ts; otherwise skipped, with the reason printed).
 import { chmod, chown } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -7,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { BwrapSandbox } from "./bwrap.js";
 import { DEFAULT_PROFILE, profileLimits } from "./config.js";
+import { dockerEngine } from "./docker.fixture.js";
+import { DockerSandbox } from "./docker.js";
 import { NoneSandbox } from "./none.js";
 import { PodmanSandbox } from "./podman.js";
 import { FakeSandbox } from "./sandbox.fake.js";
@@ -34,6 +37,9 @@ async function usablePodman(): Promise<{ ociRuntime?: string } | undefined> {
   return undefined;
 }
 const podman = await usablePodman();
+const docker = await dockerEngine();
+if ("skip" in docker) console.log(`docker contract suite skipped: ${docker.skip}`);
+else afterAll(() => docker.stop(), 30_000);
 
 const backends: [string, () => Sandbox & { close?(): Promise<void> }][] = [
   ["fake", () => new FakeSandbox(limits)],
@@ -42,6 +48,19 @@ const backends: [string, () => Sandbox & { close?(): Promise<void> }][] = [
   ...(podman
     ? [["podman", () => new PodmanSandbox({ defaultLimits: limits, ...podman })] as [string, () => Sandbox]]
     : []),
+  ...("skip" in docker
+    ? []
+    : [
+        [
+          "docker",
+          () =>
+            new DockerSandbox({
+              defaultLimits: limits,
+              enginePath: docker.enginePath,
+              ...(docker.host ? { host: docker.host } : {}),
+            }),
+        ] as [string, () => Sandbox],
+      ]),
 ];
 
 describe.each(backends)("Sandbox contract: %s", (_name, make) => {
