@@ -111,3 +111,44 @@ export async function hostRootEntries(): Promise<RootEntry[]> {
   }
   return out;
 }
+
+/** Label on every container Warden starts, valued `<pid>:<id>`: `ps --filter label=warden.sandbox` finds them. */
+export const CONTAINER_LABEL = "warden.sandbox";
+
+/** Whether the Warden process named by a label value (`<pid>:<id>`) still exists on this host. */
+export function ownerAlive(owner: string): boolean {
+  const pid = Number(owner.split(":")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return true; // not ours to judge: leave it
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by another user
+  }
+}
+
+/**
+ * Containers survive a Warden killed with SIGKILL (the engine owns them, not Warden). Removes the labelled ones whose
+ * Warden process no longer exists on this host; a live pid (even a reused one) is left alone, erring on the side of
+ * another running Warden's commands. `labelFormat` is the engine's template for the label's value.
+ */
+export async function reapStaleContainers(
+  call: (args: string[], opts?: { timeout?: number }) => Promise<{ code: number; out: string }>,
+  labelFormat: string,
+): Promise<void> {
+  const list = await call([
+    "ps",
+    "--all",
+    "--filter",
+    `label=${CONTAINER_LABEL}`,
+    "--format",
+    `{{.Names}} ${labelFormat}`,
+  ]);
+  if (list.code !== 0) return;
+  const stale = list.out
+    .split("\n")
+    .map((line) => line.trim().split(" "))
+    .filter(([name, owner]) => name?.startsWith("warden-") && owner !== undefined && !ownerAlive(owner))
+    .map(([name]) => name as string);
+  if (stale.length > 0) await call(["rm", "--force", ...stale], { timeout: 60_000 });
+}

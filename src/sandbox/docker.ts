@@ -12,7 +12,16 @@ import { join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { probeTrue, unavailable } from "./backend.js";
 import { DEFAULT_LIMITS_HELPER } from "./bwrap.js";
-import { containerKiller, ENGINE_ENV, engine, hostRootEntries, unmountablePath, writeEnvFile } from "./container.js";
+import {
+  CONTAINER_LABEL,
+  containerKiller,
+  ENGINE_ENV,
+  engine,
+  hostRootEntries,
+  reapStaleContainers,
+  unmountablePath,
+  writeEnvFile,
+} from "./container.js";
 import { buildEtc } from "./etc.js";
 import type { ForbiddenPath, PlannedPaths } from "./plan.js";
 import { createdSensitive, planPaths } from "./plan.js";
@@ -45,8 +54,8 @@ export interface DockerOptions {
 export const RUN_IN_CONTAINER = "/run";
 const HELPER_IN_CONTAINER = "/run/warden/limits";
 const SECCOMP_IN_CONTAINER = "/run/warden/seccomp.bpf";
-/** Label on every container Warden starts: `docker ps --filter label=warden.sandbox` finds them. */
-export const CONTAINER_LABEL = "warden.sandbox";
+
+export { CONTAINER_LABEL };
 
 export interface DockerPrepared {
   runtimeDir: string;
@@ -250,32 +259,9 @@ export class DockerSandbox implements Sandbox {
           ),
         );
     }
-    await this.#reapStale(base);
+    await reapStaleContainers((args, o) => this.#engine(base, args, o), `{{.Label "${CONTAINER_LABEL}"}}`);
     const rootDirs = rootEntries.filter((e) => !("symlink" in e)).map((e) => `/${e.name}`);
     return ok({ runtimeDir, image, etcDir, etcBinds, rootDirs, runDir, sysDir, emptyDir, configDir, user });
-  }
-
-  /**
-   * Containers survive a Warden killed with SIGKILL (the engine owns them, not Warden). Each carries the label
-   * `warden.sandbox=<pid>:<id>`: those whose Warden process no longer exists on this host are removed. A live pid
-   * (even a reused one) is left alone: reaping errs on the side of another running Warden's commands.
-   */
-  async #reapStale(p: Pick<DockerPrepared, "configDir">): Promise<void> {
-    const list = await this.#engine(p, [
-      "ps",
-      "--all",
-      "--filter",
-      `label=${CONTAINER_LABEL}`,
-      "--format",
-      `{{.Names}} {{.Label "${CONTAINER_LABEL}"}}`,
-    ]);
-    if (list.code !== 0) return;
-    const stale = list.out
-      .split("\n")
-      .map((line) => line.trim().split(" "))
-      .filter(([name, owner]) => name?.startsWith("warden-") && owner !== undefined && !alive(owner))
-      .map(([name]) => name as string);
-    if (stale.length > 0) await this.#engine(p, ["rm", "--force", ...stale], { timeout: 60_000 });
   }
 
   #ready(): Promise<Result<DockerPrepared, WardenError>> {
@@ -416,16 +402,4 @@ export class DockerSandbox implements Sandbox {
 export function rootImage(rootEntries: readonly RootEntry[]): { tar: Buffer; image: string } {
   const tar = emptyRootTar(rootEntries);
   return { tar, image: `warden-sandbox-root:${createHash("sha256").update(tar).digest("hex").slice(0, 16)}` };
-}
-
-/** Whether the Warden process named by a label value (`<pid>:<id>`) still exists on this host. */
-function alive(owner: string): boolean {
-  const pid = Number(owner.split(":")[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return true; // not ours to judge: leave it
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by another user
-  }
 }

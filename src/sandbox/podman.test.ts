@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
 import { DEFAULT_PROFILE, profileLimits } from "./config.js";
+import { CONTAINER_LABEL } from "./container.js";
 import { PodmanSandbox } from "./podman.js";
 import type { CommandSpec, Limits, RunResult } from "./types.js";
 
@@ -142,4 +143,36 @@ describe.skipIf(!runtime)("podman backend containment", () => {
     const r = await sandbox.run({ argv: ["true"], workspace: ws, env: { MULTI: "a\nb" } });
     expect(!r.ok && r.error.code).toBe("BAD_REQUEST");
   });
+
+  it("removes, at start, containers left by a Warden that no longer runs (killed with SIGKILL)", async () => {
+    const root = join(dir.path, "stale-root");
+    await mkdir(root, { recursive: true });
+    const podman = (args: string[]) =>
+      execFileSync("/usr/bin/podman", [...(runtime?.ociRuntime ? ["--runtime", runtime.ociRuntime] : []), ...args], {
+        encoding: "utf8",
+        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+      });
+    // pid 2^22+1 is above the kernel's pid_max: no process has it. A live pid's container is kept.
+    podman(["create", "--name", "warden-stale-pa", "--label", `${CONTAINER_LABEL}=4194305:x`, "--rootfs", root, "/x"]);
+    podman([
+      "create",
+      "--name",
+      "warden-stale-pb",
+      "--label",
+      `${CONTAINER_LABEL}=${process.pid}:y`,
+      "--rootfs",
+      root,
+      "/x",
+    ]);
+    const fresh = new PodmanSandbox({ defaultLimits: limits, ...runtime });
+    try {
+      expect((await fresh.probe()).ok).toBe(true);
+      const names = podman(["ps", "-a", "--format", "{{.Names}}"]);
+      expect(names).not.toContain("warden-stale-pa");
+      expect(names).toContain("warden-stale-pb");
+    } finally {
+      podman(["rm", "--force", "warden-stale-pb"]);
+      await fresh.close();
+    }
+  }, 60_000);
 });

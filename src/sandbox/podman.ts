@@ -11,6 +11,7 @@ import { access, chmod, chown, lstat, mkdir, readlink, rm, symlink, unlink, writ
 import { join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { probeTrue, unavailable } from "./backend.js";
+import { CONTAINER_LABEL, reapStaleContainers } from "./container.js";
 import { buildEtc } from "./etc.js";
 import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
@@ -65,6 +66,8 @@ export class PodmanSandbox implements Sandbox {
   readonly #o: PodmanOptions;
   #prepared: Promise<Result<Prepared, WardenError>> | undefined;
   readonly #running = new Map<Running, string>();
+  /** `<pid>:<random>`: the label value on this Sandbox's containers; the pid lets a later Warden reap them. */
+  readonly #instance = `${process.pid}:${randomUUID().slice(0, 8)}`;
   #closed = false;
 
   constructor(options: PodmanOptions) {
@@ -107,6 +110,11 @@ export class PodmanSandbox implements Sandbox {
     await mkdir(join(runtimeDir, "probe"), { mode: 0o700 });
     if (identity) await chown(join(runtimeDir, "probe"), identity.uid, identity.gid);
     const user = identity ? ["--user", `${identity.uid}:${identity.gid}`] : ["--userns", "keep-id"];
+    // Containers a Warden killed with SIGKILL left running (conmon owns them): removed now that no one waits on them.
+    await reapStaleContainers(
+      (args, o) => engine(this.enginePath, [...this.#global(), ...args], o?.timeout),
+      `{{index .Labels "${CONTAINER_LABEL}"}}`,
+    );
     return ok({ runtimeDir, rootfs, etcDir, etcBinds, rootDirs, seccomp, user });
   }
 
@@ -136,6 +144,8 @@ export class PodmanSandbox implements Sandbox {
       "--rm",
       "--name",
       name,
+      "--label",
+      `${CONTAINER_LABEL}=${this.#instance}`,
       "--log-driver",
       "none", // output is streamed to Warden only, never kept in podman's logs
       "--network",
