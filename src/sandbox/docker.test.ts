@@ -3,6 +3,7 @@
 // started for the run (docker.fixture.ts); skipped with the reason printed when no engine answers.
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
+import http from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/tmp.js";
@@ -102,6 +103,35 @@ describe("dockerRunArgs", () => {
     ]);
     expect(pairs("--memory")).toEqual([String(limits.memoryBytes)]);
     expect(pairs("--pids-limit")).toEqual([String(limits.processes)]);
+  });
+
+  it("with --net proxy mounts the egress socket and runs the bridge behind the helper, before the command", () => {
+    const withProxy = dockerRunArgs(prep, {
+      name: "n",
+      instance: "i",
+      limits,
+      paths: planned,
+      envFile: "/rt/e.env",
+      argv: ["curl", "x"],
+      token: "<t>",
+      stdin: false,
+      global: [],
+      proxy: {
+        socket: "/h/egress.sock",
+        caBundle: "/h/ca.pem",
+        nodePath: "/opt/node/bin/node",
+        nodeDir: "/opt/node/bin",
+      },
+    });
+    expect(withProxy).toContain("/h/egress.sock:/run/warden/egress.sock:rw");
+    expect(withProxy).toContain("/h/ca.pem:/run/warden/ca.pem:ro");
+    expect(withProxy).toContain("/opt/node/bin:/opt/node/bin:ro");
+    const inner = withProxy.slice(withProxy.indexOf("warden-sandbox-root:abc") + 1);
+    expect(inner.slice(0, 2)).toEqual(["/run/warden/limits", "--seccomp=/run/warden/seccomp.bpf"]);
+    const bridge = inner.slice(inner.indexOf("--") + 1);
+    expect(bridge.slice(0, 2)).toEqual(["/opt/node/bin/node", "-e"]);
+    expect(bridge.slice(3, 5)).toEqual(["3128", "/run/warden/egress.sock"]);
+    expect(bridge.slice(-3)).toEqual(["<t>", "curl", "x"]);
   });
 
   it("refuses mount paths that -v cannot carry", () => {
@@ -266,6 +296,42 @@ describe.skipIf(!live)("docker backend containment (real docker CLI)", () => {
     } finally {
       cli(["rm", "--force", "warden-stale-b"]);
       await fresh.close();
+    }
+  }, 60_000);
+
+  it("--net proxy: the bridge (under the same seccomp) forwards to the egress socket; no other route out", async () => {
+    const socketPath = join(dir.path, "egress.sock");
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers["proxy-authorization"] ?? ""}`);
+      res.end("via proxy\n");
+    });
+    await new Promise<void>((r) => server.listen(socketPath, r));
+    await chmod(socketPath, 0o666); // the sandbox uid must be able to connect
+    try {
+      const net = { mode: "proxy" as const, socketPath, token: "tok3n" };
+      const bash = async (script: string) => {
+        const r = await sandbox.run({ argv: ["bash", "-c", script], workspace: ws, net });
+        if (!r.ok) throw r.error;
+        return r.value;
+      };
+      const raw = await bash(
+        'exec 3<>/dev/tcp/127.0.0.1/3128; printf "GET http://example.test/raw HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3; grep Seccomp: /proc/$PPID/status; echo "$HTTP_PROXY"',
+      );
+      expect(raw.stdout).toContain("via proxy");
+      expect(raw.stdout).toMatch(/^Seccomp:\s+2$/m); // the bridge, the command's parent, is filtered too
+      expect(raw.stdout).toContain("http://warden:tok3n@127.0.0.1:3128");
+      expect(seen).toContain("GET http://example.test/raw ");
+      const direct = await bash("exec 3<>/dev/tcp/1.1.1.1/80 && echo CONNECTED");
+      expect(direct.stdout).not.toContain("CONNECTED");
+      const missing = await sandbox.run({
+        argv: ["true"],
+        workspace: ws,
+        net: { mode: "proxy", socketPath: join(dir.path, "nope.sock") },
+      });
+      expect(!missing.ok && missing.error.code).toBe("SANDBOX_UNAVAILABLE");
+    } finally {
+      server.close();
     }
   }, 60_000);
 

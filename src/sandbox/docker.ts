@@ -7,10 +7,11 @@
 // Fails closed like bwrap: anything missing is SANDBOX_UNAVAILABLE and nothing runs outside a container.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { access, chmod, chown, copyFile, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { access, chmod, chown, copyFile, mkdir, realpath, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { probeTrue, unavailable } from "./backend.js";
+import { BRIDGE_SOURCE } from "./bridge.js";
 import { DEFAULT_LIMITS_HELPER } from "./bwrap.js";
 import {
   CONTAINER_LABEL,
@@ -25,7 +26,14 @@ import {
 import { buildEtc } from "./etc.js";
 import type { ForbiddenPath, PlannedPaths } from "./plan.js";
 import { createdSensitive, planPaths } from "./plan.js";
-import { innerCommand, type RootEntry, sandboxEnv } from "./profile.js";
+import {
+  CA_BUNDLE_IN_SANDBOX,
+  innerCommand,
+  PROXY_PORT_IN_SANDBOX,
+  PROXY_SOCKET_IN_SANDBOX,
+  type RootEntry,
+  sandboxEnv,
+} from "./profile.js";
 import { emptyRootTar } from "./rootfs-tar.js";
 import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
 import { makeRuntimeDir } from "./runtime-dir.js";
@@ -45,9 +53,20 @@ export interface DockerOptions {
   runtimeParent?: string;
   /** The compiled limits helper (it also loads the seccomp program); default DEFAULT_LIMITS_HELPER. Required. */
   limitsHelperPath?: string;
+  /** Node binary for the in-container egress bridge (--net proxy); default process.execPath. */
+  nodePath?: string;
   /** This process's uid/gid; injectable for tests. */
   uid?: number;
   gid?: number;
+}
+
+/** --net proxy: the egress proxy's socket (and CA bundle), and the Node binary that runs the bridge. */
+export interface DockerProxy {
+  socket: string;
+  caBundle?: string;
+  nodePath: string;
+  /** The Node binary's folder when it is not under /usr (bound read-only). */
+  nodeDir?: string;
 }
 
 /** Where the runtime folder's `run` folder is mounted (read-only): the helper and the seccomp program. */
@@ -92,11 +111,20 @@ export function dockerRunArgs(
     token: string;
     stdin: boolean;
     global: readonly string[];
+    proxy?: DockerProxy;
   },
 ): string[] {
   const { limits, paths: pp } = o;
   const cpu = Math.max(1, Math.ceil(limits.cpuSec));
   const ro = (src: string, dst = src) => ["--volume", `${src}:${dst}:ro`];
+  // The command behind a shell that first prints the start token; with --net proxy, behind the bridge as well. The
+  // limits helper comes first, so the bridge too runs under Warden's seccomp program and the command's rlimits.
+  const marked = ["/bin/sh", "-c", 'printf %s "$1" >&2; shift; exec "$@"', "sh", o.token, ...o.argv];
+  const px = o.proxy;
+  const bridged = px
+    ? [px.nodePath, "-e", BRIDGE_SOURCE, String(PROXY_PORT_IN_SANDBOX), PROXY_SOCKET_IN_SANDBOX, ...marked]
+    : marked;
+  const [helper, ...rest] = innerCommand(bridged, limits, { limitsPath: HELPER_IN_CONTAINER });
   return [
     ...o.global,
     "run",
@@ -151,6 +179,10 @@ export function dockerRunArgs(
     ...ro(p.runDir, RUN_IN_CONTAINER),
     ...ro(p.sysDir, "/sys"),
     ...ro(p.emptyDir, "/var/tmp"),
+    // The socket over its placeholder in the read-only /run/warden (a socket is connected to, never written).
+    ...(px ? ["--volume", `${px.socket}:${PROXY_SOCKET_IN_SANDBOX}:rw`] : []),
+    ...(px?.caBundle ? ro(px.caBundle, CA_BUNDLE_IN_SANDBOX) : []),
+    ...(px?.nodeDir ? ro(px.nodeDir) : []),
     "--volume",
     `${pp.workspace}:${pp.workspace}:rw`,
     ...pp.pinnedInWorkspace.flatMap((d) => ["--volume", `${d}:${d}:rw`]),
@@ -162,9 +194,9 @@ export function dockerRunArgs(
     o.envFile,
     ...(o.stdin ? ["--interactive"] : []),
     p.image,
-    ...innerCommand(["/bin/sh", "-c", 'printf %s "$1" >&2; shift; exec "$@"', "sh", o.token, ...o.argv], limits, {
-      limitsPath: HELPER_IN_CONTAINER,
-    }).flatMap((a, i) => (i === 0 ? [a, `--seccomp=${SECCOMP_IN_CONTAINER}`] : [a])),
+    helper as string,
+    `--seccomp=${SECCOMP_IN_CONTAINER}`,
+    ...rest,
   ];
 }
 
@@ -235,6 +267,8 @@ export class DockerSandbox implements Sandbox {
     await chmod(join(runDir, "warden", "limits"), 0o755);
     await writeFile(join(runDir, "warden", "seccomp.bpf"), buildSeccompFilter(arch));
     await chmod(join(runDir, "warden", "seccomp.bpf"), 0o644); // the sandbox uid reads it; the umask is 077
+    // Mount points for --net proxy's socket and CA bundle inside the read-only /run/warden.
+    for (const f of ["egress.sock", "ca.pem"]) await writeFile(join(runDir, "warden", f), "");
     const sysDir = join(runtimeDir, "sys");
     for (const d of [sysDir, join(sysDir, "fs"), join(sysDir, "fs", "cgroup")]) await dir(d);
     const emptyDir = join(runtimeDir, "empty");
@@ -284,8 +318,6 @@ export class DockerSandbox implements Sandbox {
     if (spec.argv.length === 0 || spec.argv[0] === "")
       return err(new WardenError("BAD_REQUEST", "empty command", { fix: "give a command after --" }));
     if (this.#closed) return err(unavailable("the sandbox is closed (Warden is stopping)", "start Warden again"));
-    if (spec.net?.mode === "proxy")
-      return err(unavailable("the docker backend has no egress-proxy bridge yet", "use sandbox.backend: bwrap"));
     const prep = await this.#ready();
     if (!prep.ok) return prep;
     const p = prep.value;
@@ -295,16 +327,41 @@ export class DockerSandbox implements Sandbox {
       cwd: spec.cwd,
       paths: spec.paths,
       writableSensitive: spec.writableSensitive,
+      proxySocket: spec.net?.mode === "proxy" ? spec.net.socketPath : undefined,
       forbidden: [...(this.#o.forbiddenPaths ?? []), p.etcDir, p.runDir, p.sysDir, p.emptyDir, p.configDir],
     });
     if (!paths.ok) return paths;
     const bad = unmountablePath(paths.value, "docker");
     if (bad) return err(bad);
+    let proxy: DockerProxy | undefined;
+    if (spec.net?.mode === "proxy" && paths.value.proxySocket) {
+      const nodePath = await realpath(this.#o.nodePath ?? process.execPath);
+      const ca = spec.net.caBundle === undefined ? undefined : await realpath(spec.net.caBundle).catch(() => "");
+      if (ca === "")
+        return err(unavailable(`egress CA bundle ${spec.net.caBundle} is not a file`, "restart the daemon"));
+      proxy = {
+        socket: paths.value.proxySocket,
+        nodePath,
+        ...(ca ? { caBundle: ca } : {}),
+        ...(nodePath.startsWith("/usr/") ? {} : { nodeDir: dirname(nodePath) }),
+      };
+      for (const path of [proxy.socket, proxy.caBundle ?? "", proxy.nodeDir ?? ""])
+        if (/[:,\n]/.test(path))
+          return err(
+            unavailable(`the docker backend cannot mount ${JSON.stringify(path)}`, "use sandbox.backend: bwrap"),
+          );
+    }
     const name = `warden-${randomUUID()}`;
     const env = await writeEnvFile(
       p.runtimeDir,
       name,
-      sandboxEnv({ workspace: paths.value.workspace, inject: spec.env, proxy: false }),
+      sandboxEnv({
+        workspace: paths.value.workspace,
+        inject: spec.env,
+        proxy: proxy !== undefined,
+        proxyToken: spec.net?.mode === "proxy" ? spec.net.token : undefined,
+        caBundle: proxy?.caBundle !== undefined,
+      }),
     );
     if (!env.ok) return env;
     const token = `<warden:${randomBytes(12).toString("hex")}>`;
@@ -318,6 +375,7 @@ export class DockerSandbox implements Sandbox {
       token,
       stdin: spec.stdin !== undefined,
       global: this.#global(p.configDir),
+      ...(proxy ? { proxy } : {}),
     });
     let settled = false;
     let waitedCode: number | undefined;
