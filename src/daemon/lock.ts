@@ -2,9 +2,9 @@
 // dies, even by SIGKILL, so a stale lock cannot exist; the pid file beside it only says who holds it. A pid file
 // whose process no longer holds the lock is stale and is replaced.
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import Database from "better-sqlite3";
 import { WardenError } from "../errors.js";
 import type { HomePaths } from "../home/index.js";
+import { Database, type Sqlite } from "../store/driver.js";
 
 export interface PidInfo {
   pid: number;
@@ -23,7 +23,7 @@ export interface DaemonLock {
 }
 
 export function acquireLock(paths: HomePaths): DaemonLock {
-  let db: Database.Database;
+  let db: Sqlite.Database;
   try {
     // A short busy wait, so a `warden status` probing the lock at this instant does not look like a second daemon.
     db = new Database(paths.lockFile, { timeout: 250 });
@@ -80,7 +80,7 @@ export function readPidFile(paths: HomePaths): PidInfo | undefined {
 
 /** Is some process holding the lock right now? (Probes without keeping it.) */
 export function lockHeld(paths: HomePaths): boolean {
-  let db: Database.Database | undefined;
+  let db: Sqlite.Database | undefined;
   try {
     db = new Database(paths.lockFile, { timeout: 0, fileMustExist: true });
     db.pragma("locking_mode = EXCLUSIVE");

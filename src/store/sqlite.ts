@@ -1,9 +1,10 @@
-// SQLite store on better-sqlite3: WAL journal, full fsync on commit, foreign keys on, write transactions IMMEDIATE. Opening maps SQLite's failures
-// (not a database, corrupt, read-only, locked) to STORE_FAILED with a fix; it never creates a fresh database over a
-// damaged one.
+// SQLite store on better-sqlite3: WAL journal, full fsync on commit, foreign keys on, write transactions IMMEDIATE.
+// Opening maps SQLite's failures (not a database, corrupt, read-only, locked) to STORE_FAILED with a fix; it never
+// creates a fresh database over a damaged one.
 import { closeSync, openSync } from "node:fs";
-import Database from "better-sqlite3";
+
 import { WardenError } from "../errors.js";
+import { Database, type Sqlite } from "./driver.js";
 import type { Migration, Statement, Store } from "./types.js";
 
 export interface SqliteOptions {
@@ -18,17 +19,17 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
 
 export class SqliteStore implements Store {
   readonly path: string;
-  private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly db: Sqlite.Database;
+  private readonly statements = new Map<string, Sqlite.Statement>();
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(path: string, db: Sqlite.Database) {
     this.path = path;
     this.db = db;
   }
 
   /** Open (or create) the database at `path`; `:memory:` gives a private in-memory store for tests. */
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
-    let db: Database.Database | undefined;
+    let db: Sqlite.Database | undefined;
     try {
       // Create the file owner-only before SQLite does (it copies the mode to its -wal and -shm files).
       if (path !== ":memory:" && !options.readonly) closeSync(openSync(path, "a", 0o600));
