@@ -216,6 +216,15 @@ describe.skipIf(!live)("docker backend containment (real docker CLI)", () => {
     expect(missing.ok && missing.value.exitCode).toBe(127);
   }, 60_000);
 
+  it("delivers all of a large output before the run settles", async () => {
+    const r = await sh("head -c 3000000 /dev/zero | tr '\\0' a; echo; echo done >&2", {
+      limits: { outputBytes: 8 * 1024 * 1024 },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.length).toBe(3_000_001);
+    expect(r.stderr).toBe("done\n");
+  }, 60_000);
+
   it("drops every capability, sets no_new_privs and Warden's seccomp filter (nested namespaces refused)", async () => {
     const r = await sh("grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; unshare -U true; echo $?");
     expect(r.stdout).toMatch(/^CapEff:\s+0+$/m);

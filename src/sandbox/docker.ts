@@ -380,14 +380,16 @@ export class DockerSandbox implements Sandbox {
     let settled = false;
     let waitedCode: number | undefined;
     // Some engines (podman's API with a recent docker CLI) never close the attach stream, so the client outlives its
-    // container. Once the command runs, `docker wait` gives its exit code; the client then gets a moment to deliver
-    // the last output and leave by itself, else it is killed (the container is already gone by then).
+    // container. Once the command runs, `docker wait` gives its exit code; the client may then still be delivering
+    // the last output: it is killed (the container is already gone) only once no output came for 250 ms.
+    let lastOutput = performance.now();
     const watch = async () => {
       const w = await this.#engine(p, ["wait", name], { timeout: limits.timeoutMs + 60_000 });
       const code = Number(w.out.trim());
       if (w.code !== 0 || !Number.isInteger(code) || settled) return;
       waitedCode = code;
-      await new Promise((res) => setTimeout(res, 250));
+      do await new Promise((res) => setTimeout(res, 250));
+      while (!settled && performance.now() - lastOutput < 250);
       if (!settled && running.pid !== undefined)
         try {
           process.kill(-running.pid, "SIGKILL");
@@ -396,7 +398,19 @@ export class DockerSandbox implements Sandbox {
         }
     };
     // The token is the first thing on stderr once the command is about to run (runProcess drops it, uncounted).
-    const io = { ...runIo(spec, limits), stderrMarker: token, onMarker: () => void watch() };
+    const io = {
+      ...runIo(spec, limits),
+      onStdout: (c: Uint8Array) => {
+        lastOutput = performance.now();
+        spec.onStdout?.(c);
+      },
+      onStderr: (c: Uint8Array) => {
+        lastOutput = performance.now();
+        spec.onStderr?.(c);
+      },
+      stderrMarker: token,
+      onMarker: () => void watch(),
+    };
     const running = runProcess(
       { file: this.enginePath, args, env: { ...ENGINE_ENV } },
       io,
