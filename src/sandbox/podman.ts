@@ -4,14 +4,21 @@
 // seccomp filter (as an OCI profile), rlimits plus cgroup pids/memory limits, and a kill of the container at the
 // deadline. Fails closed like bwrap: anything missing is SANDBOX_UNAVAILABLE and nothing runs outside a container.
 // Tested rootful (Warden as root, commands as sandbox.runAsUid); rootless keeps the owner's uid (--userns keep-id).
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { access, chmod, chown, lstat, mkdir, readlink, rm, symlink, unlink, writeFile } from "node:fs/promises";
+import { access, chmod, chown, lstat, mkdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { err, ok, type Result, WardenError } from "../errors.js";
 import { probeTrue, unavailable } from "./backend.js";
-import { CONTAINER_LABEL, reapStaleContainers } from "./container.js";
+import {
+  CONTAINER_LABEL,
+  containerKiller,
+  ENGINE_ENV,
+  engine,
+  reapStaleContainers,
+  unmountablePath,
+  writeEnvFile,
+} from "./container.js";
 import { buildEtc } from "./etc.js";
 import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
@@ -47,19 +54,9 @@ interface Prepared {
   user: string[];
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // The command runs behind a tiny shell that first says "started" on fd 3: only then is an exit code the command's
 // (podman itself exits 125-127 for its own failures, which the command could also return).
 const STARTED_WRAPPER = 'printf S >&3; exec 3>&-; exec "$@"';
-
-function engine(file: string, args: string[], timeout = 30_000): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" }, timeout }, (e, out, errText) => {
-      const code = e ? (typeof e.code === "number" ? e.code : 1) : 0;
-      resolve({ code, out: String(out), err: String(errText) });
-    });
-  });
-}
 
 export class PodmanSandbox implements Sandbox {
   readonly backend = "podman" as const;
@@ -112,7 +109,7 @@ export class PodmanSandbox implements Sandbox {
     const user = identity ? ["--user", `${identity.uid}:${identity.gid}`] : ["--userns", "keep-id"];
     // Containers a Warden killed with SIGKILL left running (conmon owns them): removed now that no one waits on them.
     await reapStaleContainers(
-      (args, o) => engine(this.enginePath, [...this.#global(), ...args], o?.timeout),
+      (args, o) => engine(this.enginePath, [...this.#global(), ...args], o),
       `{{index .Labels "${CONTAINER_LABEL}"}}`,
     );
     return ok({ runtimeDir, rootfs, etcDir, etcBinds, rootDirs, seccomp, user });
@@ -223,39 +220,20 @@ export class PodmanSandbox implements Sandbox {
       forbidden: [...(this.#o.forbiddenPaths ?? []), p.etcDir, p.seccomp, p.rootfs],
     });
     if (!paths.ok) return paths;
-    // podman's `-v SRC:DST:OPTIONS` has no quoting: a ':' or ',' in a path would change what is mounted, and how.
-    const pp = paths.value;
-    for (const path of [
-      pp.workspace,
-      ...pp.pinnedInWorkspace,
-      ...pp.readOnlyInWorkspace,
-      ...pp.grants.map((g) => g.path),
-    ])
-      if (/[:,\n]/.test(path))
-        return err(
-          unavailable(
-            `the podman backend cannot mount ${JSON.stringify(path)} (':' or ',' in the path)`,
-            "rename the folder or use sandbox.backend: bwrap",
-          ),
-        );
-    const env = sandboxEnv({ workspace: paths.value.workspace, inject: spec.env, proxy: false });
-    // An env file holds one NAME=VALUE per line: a value with a newline cannot be written faithfully, so it is refused.
-    for (const [k, v] of Object.entries(env))
-      if (!ENV_NAME.test(k) || v.includes("\0") || v.includes("\n"))
-        return err(new WardenError("BAD_REQUEST", `invalid environment variable ${JSON.stringify(k)}`));
+    const bad = unmountablePath(paths.value, "podman");
+    if (bad) return err(bad);
     const name = `warden-${randomUUID()}`;
     const built = this.#args(p, spec, limits, paths.value, name);
     // The environment file lives in the private runtime folder (tmpfs when /dev/shm is one), readable by this
     // process only, and is removed as soon as the container has started (podman read it by then) or failed.
-    const envFile = join(p.runtimeDir, `${name}.env`);
-    await writeFile(
-      envFile,
-      Object.entries(env)
-        .map(([k, v]) => `${k}=${v}\n`)
-        .join(""),
-      { mode: 0o600 },
+    const env = await writeEnvFile(
+      p.runtimeDir,
+      name,
+      sandboxEnv({ workspace: paths.value.workspace, inject: spec.env, proxy: false }),
     );
-    const removeEnv = () => void unlink(envFile).catch(() => {});
+    if (!env.ok) return env;
+    const envFile = env.value.path;
+    const removeEnv = env.value.remove;
     const args = [
       ...built.args,
       "--env-file",
@@ -272,25 +250,17 @@ export class PodmanSandbox implements Sandbox {
     let stopping = false;
     let settled = false;
     // Killing the podman client does not stop the container (conmon owns it): kill the container by name, again
-    // until the client has exited (the container may not exist yet when the deadline hits); only if the engine
-    // does not answer, kill the client too and remove the container by force.
-    const stop = async (killGroup: () => void) => {
-      if (stopping) return;
-      stopping = true;
-      for (let i = 0; i < 40 && !settled; i++) {
-        await engine(this.enginePath, [...this.#global(), "kill", "--signal", "KILL", name], 10_000);
-        for (let j = 0; j < 5 && !settled; j++) await new Promise((res) => setTimeout(res, 50));
-      }
-      if (!settled) {
-        killGroup();
-        await engine(this.enginePath, [...this.#global(), "rm", "--force", "--time", "0", name], 30_000);
-      }
-    };
+    // until the client has exited; only if the engine does not answer, kill the client too and remove it by force.
+    const kill = containerKiller(
+      () => engine(this.enginePath, [...this.#global(), "kill", "--signal", "KILL", name], { timeout: 10_000 }),
+      () => engine(this.enginePath, [...this.#global(), "rm", "--force", "--time", "0", name]),
+      () => settled,
+    );
     const running = runProcess(
       {
         file: this.enginePath,
         args,
-        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+        env: { ...ENGINE_ENV },
         fds: [
           {
             onData: () => {
@@ -301,7 +271,10 @@ export class PodmanSandbox implements Sandbox {
         ],
       },
       runIo(spec, limits),
-      (killGroup) => void stop(killGroup),
+      (killGroup) => {
+        stopping = true;
+        kill(killGroup);
+      },
     );
     void running.done.then(() => {
       settled = true;
@@ -340,8 +313,8 @@ export class PodmanSandbox implements Sandbox {
 
   /** After a kill: the container must be gone; one stuck in podman's bookkeeping is removed by force. */
   async #gone(name: string): Promise<void> {
-    const r = await engine(this.enginePath, [...this.#global(), "container", "exists", name], 15_000);
-    if (r.code === 0) await engine(this.enginePath, [...this.#global(), "rm", "--force", "--time", "0", name], 30_000);
+    const r = await engine(this.enginePath, [...this.#global(), "container", "exists", name], { timeout: 15_000 });
+    if (r.code === 0) await engine(this.enginePath, [...this.#global(), "rm", "--force", "--time", "0", name]);
   }
 
   async killAll(): Promise<void> {
