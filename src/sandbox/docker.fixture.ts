@@ -40,11 +40,17 @@ export async function dockerEngine(): Promise<DockerEngine | { skip: string }> {
       stdio: "ignore",
       env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
     });
+    // Never outlives the test process, even when no hook of the suite runs (a -t filter that skips them all).
+    const onExit = () => service.kill("SIGKILL");
+    process.once("exit", onExit);
     const stop = async () => {
+      process.off("exit", onExit);
       if (service.exitCode === null && service.signalCode === null) {
         const gone = new Promise((res) => service.once("exit", res));
         service.kill("SIGTERM");
+        const late = setTimeout(() => service.kill("SIGKILL"), 5_000);
         await gone;
+        clearTimeout(late);
       }
       await rm(dir, { recursive: true, force: true });
     };

@@ -159,6 +159,7 @@ describe("emptyRootTar", () => {
 const found = await dockerEngine();
 const live: DockerEngine | undefined = "skip" in found ? undefined : found;
 if ("skip" in found) console.log(`docker backend probes skipped: ${found.skip}`);
+afterAll(() => live?.stop(), 30_000); // file level: runs even when a filter skips the containment suite
 
 describe.skipIf(!live)("docker backend containment (real docker CLI)", () => {
   let sandbox: DockerSandbox;
@@ -199,7 +200,6 @@ describe.skipIf(!live)("docker backend containment (real docker CLI)", () => {
     process.umask(umask);
     await sandbox?.close();
     await dir?.[Symbol.asyncDispose]();
-    await live?.stop();
   }, 60_000);
 
   it("proves itself with a contained true (doctor's probe)", async () => {
