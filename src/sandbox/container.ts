@@ -9,8 +9,51 @@ import { type Result, WardenError } from "../errors.js";
 import { unavailable } from "./backend.js";
 import type { PlannedPaths } from "./plan.js";
 import type { RootEntry } from "./profile.js";
+import type { Limits } from "./types.js";
 
 export const ENGINE_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } as const;
+
+/** A read-only bind mount as an engine flag. */
+export const roVolume = (src: string, dst = src): string[] => ["--volume", `${src}:${dst}:ro`];
+
+/**
+ * The command's limits as engine flags: pids and memory through the engine's cgroup, the rlimits and a private /tmp.
+ * The limits helper inside sets the rlimits again; the engine gets them too, since its defaults (nofile) may exceed
+ * what an unprivileged process may keep, which fails the container's start.
+ */
+export function limitFlags(limits: Limits): string[] {
+  const cpu = Math.max(1, Math.ceil(limits.cpuSec));
+  const ulimits = [
+    `cpu=${cpu}:${cpu + 1}`,
+    `data=${limits.memoryBytes}:${limits.memoryBytes}`,
+    `nproc=${limits.processes}:${limits.processes}`,
+    `fsize=${limits.fileSizeBytes}:${limits.fileSizeBytes}`,
+    `nofile=${limits.openFiles}:${limits.openFiles}`,
+    "core=0:0",
+  ];
+  return [
+    "--pids-limit",
+    String(limits.processes),
+    "--memory",
+    String(limits.memoryBytes),
+    "--memory-swap",
+    String(limits.memoryBytes),
+    ...ulimits.flatMap((u) => ["--ulimit", u]),
+    "--tmpfs",
+    `/tmp:rw,nosuid,nodev,size=${limits.tmpBytes},mode=1777`,
+  ];
+}
+
+/** The workspace (the only writable place), the folders pinned in it, its read-only parts and the policy's grants. */
+export function workspaceVolumes(pp: PlannedPaths): string[] {
+  return [
+    "--volume",
+    `${pp.workspace}:${pp.workspace}:rw`,
+    ...pp.pinnedInWorkspace.flatMap((d) => ["--volume", `${d}:${d}:rw`]),
+    ...pp.readOnlyInWorkspace.flatMap((d) => roVolume(d)),
+    ...pp.grants.flatMap((g) => ["--volume", `${g.path}:${g.path}:${g.write ? "rw" : "ro"}`]),
+  ];
+}
 
 /** Runs the engine's CLI to completion (never through a shell, never with Warden's environment). */
 export function engine(

@@ -19,8 +19,11 @@ import {
   ENGINE_ENV,
   engine,
   hostRootEntries,
+  limitFlags,
   reapStaleContainers,
+  roVolume,
   unmountablePath,
+  workspaceVolumes,
   writeEnvFile,
 } from "./container.js";
 import { buildEtc } from "./etc.js";
@@ -115,8 +118,7 @@ export function dockerRunArgs(
   },
 ): string[] {
   const { limits, paths: pp } = o;
-  const cpu = Math.max(1, Math.ceil(limits.cpuSec));
-  const ro = (src: string, dst = src) => ["--volume", `${src}:${dst}:ro`];
+  const ro = roVolume;
   // The command behind a shell that first prints the start token; with --net proxy, behind the bridge as well. The
   // limits helper comes first, so the bridge too runs under Warden's seccomp program and the command's rlimits.
   const marked = ["/bin/sh", "-c", 'printf %s "$1" >&2; shift; exec "$@"', "sh", o.token, ...o.argv];
@@ -147,28 +149,7 @@ export function dockerRunArgs(
     "never",
     "--user",
     `${p.user.uid}:${p.user.gid}`,
-    "--pids-limit",
-    String(limits.processes),
-    "--memory",
-    String(limits.memoryBytes),
-    "--memory-swap",
-    String(limits.memoryBytes),
-    // The helper sets these too; given to the engine as well, since its defaults (nofile) may exceed what an
-    // unprivileged process may keep, which fails the container's start.
-    "--ulimit",
-    `cpu=${cpu}:${cpu + 1}`,
-    "--ulimit",
-    `data=${limits.memoryBytes}:${limits.memoryBytes}`,
-    "--ulimit",
-    `nproc=${limits.processes}:${limits.processes}`,
-    "--ulimit",
-    `fsize=${limits.fileSizeBytes}:${limits.fileSizeBytes}`,
-    "--ulimit",
-    `nofile=${limits.openFiles}:${limits.openFiles}`,
-    "--ulimit",
-    "core=0:0",
-    "--tmpfs",
-    `/tmp:rw,nosuid,nodev,size=${limits.tmpBytes},mode=1777`,
+    ...limitFlags(limits),
     ...ro("/usr"),
     ...p.rootDirs.flatMap((d) => ro(d)),
     ...ro(p.etcDir, "/etc"),
@@ -183,11 +164,7 @@ export function dockerRunArgs(
     ...(px ? ["--volume", `${px.socket}:${PROXY_SOCKET_IN_SANDBOX}:rw`] : []),
     ...(px?.caBundle ? ro(px.caBundle, CA_BUNDLE_IN_SANDBOX) : []),
     ...(px?.nodeDir ? ro(px.nodeDir) : []),
-    "--volume",
-    `${pp.workspace}:${pp.workspace}:rw`,
-    ...pp.pinnedInWorkspace.flatMap((d) => ["--volume", `${d}:${d}:rw`]),
-    ...pp.readOnlyInWorkspace.flatMap((d) => ro(d)),
-    ...pp.grants.flatMap((g) => ["--volume", `${g.path}:${g.path}:${g.write ? "rw" : "ro"}`]),
+    ...workspaceVolumes(pp),
     "--workdir",
     pp.cwd,
     "--env-file",

@@ -15,8 +15,11 @@ import {
   containerKiller,
   ENGINE_ENV,
   engine,
+  limitFlags,
   reapStaleContainers,
+  roVolume,
   unmountablePath,
+  workspaceVolumes,
   writeEnvFile,
 } from "./container.js";
 import { buildEtc } from "./etc.js";
@@ -133,8 +136,7 @@ export class PodmanSandbox implements Sandbox {
 
   /** podman's arguments for one command; the environment goes through `envFile`, never the command line. */
   #args(p: Prepared, spec: CommandSpec, limits: Limits, pp: PlannedPaths, name: string) {
-    const cpu = Math.max(1, Math.ceil(limits.cpuSec));
-    const ro = (src: string, dst = src) => ["--volume", `${src}:${dst}:ro`];
+    const ro = roVolume;
     const a = [
       ...this.#global(),
       "run",
@@ -164,35 +166,12 @@ export class PodmanSandbox implements Sandbox {
       "--pull",
       "never",
       ...p.user,
-      "--pids-limit",
-      String(limits.processes),
-      "--memory",
-      String(limits.memoryBytes),
-      "--memory-swap",
-      String(limits.memoryBytes),
-      "--ulimit",
-      `cpu=${cpu}:${cpu + 1}`,
-      "--ulimit",
-      `data=${limits.memoryBytes}:${limits.memoryBytes}`,
-      "--ulimit",
-      `nproc=${limits.processes}:${limits.processes}`,
-      "--ulimit",
-      `fsize=${limits.fileSizeBytes}:${limits.fileSizeBytes}`,
-      "--ulimit",
-      `nofile=${limits.openFiles}:${limits.openFiles}`,
-      "--ulimit",
-      "core=0:0",
-      "--tmpfs",
-      `/tmp:rw,nosuid,nodev,size=${limits.tmpBytes},mode=1777`,
+      ...limitFlags(limits),
       ...ro("/usr"),
       ...p.rootDirs.flatMap((d) => ro(d)),
       ...ro(p.etcDir, "/etc"),
       ...p.etcBinds.flatMap((d) => ro(`/etc/${d}`)),
-      "--volume",
-      `${pp.workspace}:${pp.workspace}:rw`,
-      ...pp.pinnedInWorkspace.flatMap((d) => ["--volume", `${d}:${d}:rw`]),
-      ...pp.readOnlyInWorkspace.flatMap((d) => ro(d)),
-      ...pp.grants.flatMap((g) => ["--volume", `${g.path}:${g.path}:${g.write ? "rw" : "ro"}`]),
+      ...workspaceVolumes(pp),
       "--workdir",
       pp.cwd,
       "--preserve-fds",
