@@ -25,7 +25,7 @@ import { bwrapVersion, userNamespaceFix } from "./host.js";
 import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { bwrapArgs, innerCommand, LIMITS_HELPER_IN_SANDBOX, type RootEntry, sandboxEnv } from "./profile.js";
-import { limitsHit, type Running, runIo, runProcess, type SpawnPlan } from "./runner.js";
+import { killAllRuns, type Running, runIo, runProcess, runResult, type SpawnPlan } from "./runner.js";
 import { makeRuntimeDir } from "./runtime-dir.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
@@ -307,23 +307,11 @@ export class BwrapSandbox implements Sandbox {
         }),
       );
     }
-    return ok({
-      exitCode: killed ? null : (exit ?? null),
-      timedOut: o.timedOut,
-      aborted: o.aborted && !o.timedOut,
-      truncated: o.truncated,
-      stdout: o.stdout,
-      stderr: o.stderr,
-      durationMs: o.durationMs,
-      createdSensitive: createdSensitive(paths.workspace, paths.absentSensitive),
-      limitsHit: limitsHit(o.timedOut, o.truncated, killed ? null : (exit ?? null)),
-    });
+    return ok(runResult(o, killed ? null : (exit ?? null), createdSensitive(paths.workspace, paths.absentSensitive)));
   }
 
-  async killAll(): Promise<void> {
-    const all = [...this.#running];
-    for (const r of all) r.kill();
-    await Promise.all(all.map((r) => r.done));
+  killAll(): Promise<void> {
+    return killAllRuns(this.#running);
   }
 
   /** Removes the private runtime folder; call once when the daemon stops. */

@@ -38,7 +38,7 @@ import {
   sandboxEnv,
 } from "./profile.js";
 import { emptyRootTar } from "./rootfs-tar.js";
-import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
+import { killAllRuns, type Running, runIo, runProcess, runResult } from "./runner.js";
 import { makeRuntimeDir } from "./runtime-dir.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
@@ -408,34 +408,21 @@ export class DockerSandbox implements Sandbox {
     if (o.spawnError)
       return err(unavailable(`cannot start docker: ${o.spawnError.message}`, "install the docker CLI", o.spawnError));
     const killed = o.timedOut || o.aborted;
-    const stderr = o.stderr;
     if (!o.markerSeen && !killed) {
-      const line = stderr.trim().split("\n").at(-1) || `docker exited ${o.code}`;
+      const line = o.stderr.trim().split("\n").at(-1) || `docker exited ${o.code}`;
       return err(
         new WardenError("SANDBOX_UNAVAILABLE", `container could not be started: ${line}`, {
           fix: "check `docker info`; the workspace must be reachable by the sandbox uid",
-          data: { stderr: stderr.slice(0, 2000) },
+          data: { stderr: o.stderr.slice(0, 2000) },
         }),
       );
     }
     const exitCode = killed ? null : (o.code ?? waitedCode ?? null);
-    return ok({
-      exitCode,
-      timedOut: o.timedOut,
-      aborted: o.aborted && !o.timedOut,
-      truncated: o.truncated,
-      stdout: o.stdout,
-      stderr,
-      durationMs: o.durationMs,
-      createdSensitive: createdSensitive(paths.value.workspace, paths.value.absentSensitive),
-      limitsHit: limitsHit(o.timedOut, o.truncated, exitCode),
-    });
+    return ok(runResult(o, exitCode, createdSensitive(paths.value.workspace, paths.value.absentSensitive)));
   }
 
-  async killAll(): Promise<void> {
-    const all = [...this.#running];
-    for (const r of all) r.kill();
-    await Promise.all(all.map((r) => r.done));
+  killAll(): Promise<void> {
+    return killAllRuns(this.#running);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import { err, ok, type Result, WardenError } from "../errors.js";
 import type { ForbiddenPath } from "./plan.js";
 import { planPaths } from "./plan.js";
 import { innerCommand, sandboxEnv } from "./profile.js";
-import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
+import { killAllRuns, type Running, runIo, runProcess, runResult } from "./runner.js";
 import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
 
 export interface NoneOptions {
@@ -77,22 +77,10 @@ export class NoneSandbox implements Sandbox {
     if (o.spawnError) return err(new WardenError("SANDBOX_FAILED", o.spawnError.message, {}, { cause: o.spawnError }));
     const killed = o.timedOut || o.aborted;
     const signo = o.signal ? osConstants.signals[o.signal] : undefined;
-    const exitCode = killed ? null : (o.code ?? (signo !== undefined ? 128 + signo : null));
-    return ok({
-      exitCode,
-      limitsHit: limitsHit(o.timedOut, o.truncated, exitCode),
-      timedOut: o.timedOut,
-      aborted: o.aborted && !o.timedOut,
-      truncated: o.truncated,
-      stdout: o.stdout,
-      stderr: o.stderr,
-      durationMs: o.durationMs,
-    });
+    return ok(runResult(o, killed ? null : (o.code ?? (signo !== undefined ? 128 + signo : null))));
   }
 
-  async killAll(): Promise<void> {
-    const all = [...this.#running];
-    for (const r of all) r.kill();
-    await Promise.all(all.map((r) => r.done));
+  killAll(): Promise<void> {
+    return killAllRuns(this.#running);
   }
 }

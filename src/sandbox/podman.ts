@@ -26,7 +26,7 @@ import { buildEtc } from "./etc.js";
 import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { sandboxEnv } from "./profile.js";
-import { limitsHit, type Running, runIo, runProcess } from "./runner.js";
+import { killAllRuns, type Running, runIo, runProcess, runResult } from "./runner.js";
 import { makeRuntimeDir } from "./runtime-dir.js";
 import { ociSeccompProfile } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
@@ -276,18 +276,7 @@ export class PodmanSandbox implements Sandbox {
         }),
       );
     }
-    const exitCode = killed ? null : o.code;
-    return ok({
-      exitCode,
-      timedOut: o.timedOut,
-      aborted: o.aborted && !o.timedOut,
-      truncated: o.truncated,
-      stdout: o.stdout,
-      stderr: o.stderr,
-      durationMs: o.durationMs,
-      createdSensitive: createdSensitive(built.workspace, built.absent),
-      limitsHit: limitsHit(o.timedOut, o.truncated, exitCode),
-    });
+    return ok(runResult(o, killed ? null : o.code, createdSensitive(built.workspace, built.absent)));
   }
 
   /** After a kill: the container must be gone; one stuck in podman's bookkeeping is removed by force. */
@@ -296,10 +285,8 @@ export class PodmanSandbox implements Sandbox {
     if (r.code === 0) await engine(this.enginePath, [...this.#global(), "rm", "--force", "--time", "0", name]);
   }
 
-  async killAll(): Promise<void> {
-    const all = [...this.#running.keys()];
-    for (const r of all) r.kill();
-    await Promise.all(all.map((r) => r.done));
+  killAll(): Promise<void> {
+    return killAllRuns(this.#running.keys());
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import type { CommandSpec, LimitHit, Limits } from "./types.js";
+import type { CommandSpec, LimitHit, Limits, RunResult } from "./types.js";
 
 export interface SpawnPlan {
   file: string;
@@ -75,6 +75,31 @@ export function limitsHit(timedOut: boolean, truncated: boolean, exitCode: numbe
   if (exitCode === SIGXCPU_EXIT) hit.push("cpu");
   if (exitCode === SIGXFSZ_EXIT) hit.push("fileSize");
   return hit;
+}
+
+/**
+ * The RunResult of a finished run, the same for every backend; `exitCode` is the backend's reading of the outcome
+ * (null when the sandbox was killed), and `createdSensitive` what planPaths reported (none without isolation).
+ */
+export function runResult(o: RawOutcome, exitCode: number | null, createdSensitive?: string[]): RunResult {
+  return {
+    exitCode,
+    timedOut: o.timedOut,
+    aborted: o.aborted && !o.timedOut,
+    truncated: o.truncated,
+    stdout: o.stdout,
+    stderr: o.stderr,
+    durationMs: o.durationMs,
+    ...(createdSensitive ? { createdSensitive } : {}),
+    limitsHit: limitsHit(o.timedOut, o.truncated, exitCode),
+  };
+}
+
+/** Kill every run still going and wait until each has settled (a Sandbox's killAll). */
+export async function killAllRuns(running: Iterable<Running>): Promise<void> {
+  const all = [...running];
+  for (const r of all) r.kill();
+  await Promise.all(all.map((r) => r.done));
 }
 
 export const truncationMarker = (cap: number) => `\n[warden: output truncated after ${cap} bytes]\n`;
