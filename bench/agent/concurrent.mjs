@@ -21,7 +21,7 @@ import { ValueRedactor } from "../../dist/log/index.js";
 import { compilePolicyTexts } from "../../dist/policy/index.js";
 import { SqliteStore } from "../../dist/store/index.js";
 import { Tasks } from "../../dist/tasks/index.js";
-import { benchDaemon, fakeModel, instantSandbox } from "./daemon.mjs";
+import { benchDaemon, fakeModel, instantSandbox, noGate } from "./daemon.mjs";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 200);
 const LOADS = [
@@ -67,15 +67,6 @@ const instantModel = {
   async probe() {
     return { ok: true, value: { models: ["instant"] } };
   },
-};
-
-const noGate = {
-  request: () => {
-    throw new Error("the bench policy never asks");
-  },
-  wait: async () => ({}),
-  consume: () => ({ ok: false }),
-  endTask: () => [],
 };
 
 const keysFor = () => {

@@ -1,6 +1,6 @@
-// Shared by the agent benches (run.mjs, concurrent.mjs, halt.mjs): a zero-cost sandbox for in-process runs, a
-// zero-latency OpenAI-compatible model server (SSE) whose replies a bench decides, the built `warden` CLI, and a
-// started daemon with its API.
+// Shared by the agent benches (run.mjs, concurrent.mjs, halt.mjs): for in-process runs, a zero-cost sandbox and an
+// approval gate that never asks; a zero-latency OpenAI-compatible model server (SSE) whose replies a bench decides,
+// the built `warden` CLI, and a started daemon with its API.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -25,6 +25,16 @@ const WARDEN = fileURLToPath(new URL("../../bin/warden.js", import.meta.url));
  * A model server on loopback. `reply(request)` gets the parsed chat request and returns `{ call: {name, arguments} }`
  * for a tool call or `{ content }` for a final answer; the server streams it as the OpenAI API does.
  */
+/** An approval gate for in-process benches whose policy never asks. */
+export const noGate = {
+  request: () => {
+    throw new Error("the bench policy never asks");
+  },
+  wait: async () => ({}),
+  consume: () => ({ ok: false }),
+  endTask: () => [],
+};
+
 export function fakeModel(reply) {
   const server = createServer((req, res) => {
     let body = "";

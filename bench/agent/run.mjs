@@ -19,7 +19,7 @@ import { ValueRedactor } from "../../dist/log/index.js";
 import { compilePolicyTexts } from "../../dist/policy/index.js";
 import { SqliteStore } from "../../dist/store/index.js";
 import { Tasks } from "../../dist/tasks/index.js";
-import { instantSandbox } from "./daemon.mjs";
+import { instantSandbox, noGate } from "./daemon.mjs";
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
 const TASK_TURNS = 50;
@@ -81,15 +81,6 @@ const memoryAudit = () => {
     hash: "",
   });
   return { append: async (e) => appendSync(e), appendSync };
-};
-
-const noGate = {
-  request: () => {
-    throw new Error("the bench policy never asks");
-  },
-  wait: async () => ({}),
-  consume: () => ({ ok: false }),
-  endTask: () => [],
 };
 
 async function measure(durable) {
