@@ -8,6 +8,7 @@ import { DockerSandbox } from "./docker.js";
 import { bwrapVersion } from "./host.js";
 import { PodmanSandbox } from "./podman.js";
 import { DEFAULT_PROFILE, profileLimits } from "./profiles.js";
+import type { Sandbox } from "./types.js";
 
 export interface ProbeOptions {
   /** Which backend to prove; default bwrap. */
@@ -32,33 +33,24 @@ export interface ProbeValue {
 export const DEFAULT_BWRAP = "/usr/bin/bwrap";
 
 export async function probeSandbox(opts: ProbeOptions = {}): Promise<Result<ProbeValue, WardenError>> {
+  const runAs = opts.runAs ? { runAs: opts.runAs } : {};
   if (opts.backend === "podman") {
     const podman = new PodmanSandbox({
       defaultLimits: { ...profileLimits(DEFAULT_PROFILE), timeoutMs: 60_000 },
       ...(opts.podmanPath ? { enginePath: opts.podmanPath } : {}),
       ...(opts.podmanRuntime ? { ociRuntime: opts.podmanRuntime } : {}),
-      ...(opts.runAs ? { runAs: opts.runAs } : {}),
+      ...runAs,
     });
-    try {
-      const r = await podman.probe();
-      return r.ok ? ok({ backend: "podman", version: r.value.version }) : err(r.error);
-    } finally {
-      await podman.close();
-    }
+    return probeOnce(podman, "podman");
   }
   if (opts.backend === "docker") {
     const docker = new DockerSandbox({
       defaultLimits: { ...profileLimits(DEFAULT_PROFILE), timeoutMs: 60_000 },
       ...(opts.dockerPath ? { enginePath: opts.dockerPath } : {}),
       ...(opts.dockerHost ? { host: opts.dockerHost } : {}),
-      ...(opts.runAs ? { runAs: opts.runAs } : {}),
+      ...runAs,
     });
-    try {
-      const r = await docker.probe();
-      return r.ok ? ok({ backend: "docker", version: r.value.version }) : err(r.error);
-    } finally {
-      await docker.close();
-    }
+    return probeOnce(docker, "docker");
   }
   const bwrapPath = opts.bwrapPath ?? DEFAULT_BWRAP;
   const version = await bwrapVersion(bwrapPath);
@@ -66,12 +58,20 @@ export async function probeSandbox(opts: ProbeOptions = {}): Promise<Result<Prob
   const sandbox = new BwrapSandbox({
     bwrapPath,
     defaultLimits: { ...profileLimits(DEFAULT_PROFILE), timeoutMs: 20_000 },
-    ...(opts.runAs ? { runAs: opts.runAs } : {}),
+    ...runAs,
   });
+  return probeOnce(sandbox, "bwrap", version.value);
+}
+
+/** Runs `true` in a Sandbox made for the probe, then closes it (its runtime folder goes with it). */
+async function probeOnce(
+  sandbox: Sandbox & { close(): Promise<void> },
+  backend: ProbeValue["backend"],
+  version?: string,
+): Promise<Result<ProbeValue, WardenError>> {
   try {
     const r = await sandbox.probe();
-    if (!r.ok) return err(r.error);
-    return ok({ backend: "bwrap", version: version.value });
+    return r.ok ? ok({ backend, version: version ?? r.value.version }) : err(r.error);
   } finally {
     await sandbox.close();
   }
