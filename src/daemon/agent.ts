@@ -224,9 +224,10 @@ export async function startAgent(w: AgentWiring): Promise<DaemonAgent> {
     );
     w.onClose(() => schedules.stop());
     for (const t of left.waiting) if (t.schedule === null) void resume(runner, t.id);
-    for (const t of left.queued) if (t.schedule === null) void submit(runner, t.id);
-    for (const t of left.queued)
+    for (const t of left.queued) {
       w.log.info({ task: t.id, schedule: t.schedule }, "task left queued by the previous daemon: it runs now");
+      if (t.schedule === null) void submit(runner, t.id);
+    }
   }
 
   const routes: Route[] = [
