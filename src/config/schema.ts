@@ -13,12 +13,11 @@ import { policyConfigSchema } from "../policy/config.js";
 import { sandboxConfigSchema } from "../sandbox/config.js";
 import { schedulesConfigSchema } from "../schedules/config.js";
 import { secretsConfigSchema } from "../secrets/config.js";
+import { zodJitless } from "./jitless.js";
 
-// zod compiles a parser per schema with `new Function` on first use: slower than interpreting for the few parses a
-// process makes (a start parsed the policy and the config about twice as fast without it), and code generated from
-// strings is something a security daemon is better off without. Results are the same either way. Set here because
-// every Warden process that validates anything reads warden.yaml first, and this keeps zod out of commands that don't.
-z.config({ jitless: true });
+// Set here (see jitless.ts) because every Warden process that validates anything reads warden.yaml first, and this
+// keeps zod out of commands that don't.
+zodJitless();
 
 export { secretHandle } from "../secrets/config.js";
 

@@ -8,6 +8,11 @@ import { sandboxConfigSchema } from "../sandbox/config.js";
 import { loadConfigFile } from "./load.js";
 import { loadConfigSection } from "./section.js";
 
+const load =
+  <S>(schema: S) =>
+  async () =>
+    schema;
+
 describe("loadConfigSection", () => {
   it("gives the same section as the whole file, from a cold cache and from a warm one", async () => {
     await using dir = await tempDir();
@@ -15,12 +20,12 @@ describe("loadConfigSection", () => {
     writeFileSync(file, "sandbox:\n  runAsUid: 1234\nlog:\n  level: warn\n");
     const whole = loadConfigFile(file).sandbox;
     const cachePath = join(dir.path, "cache.json");
-    const cold = await loadConfigSection(file, "sandbox", sandboxConfigSchema, openYamlCache(cachePath));
+    const cold = await loadConfigSection(file, "sandbox", load(sandboxConfigSchema), openYamlCache(cachePath));
     expect(cold).toEqual(whole);
     // The cold load wrote the cache; the warm one reads only the sandbox section from it.
     const warm = openYamlCache(cachePath);
     expect(warm.get("sandbox:\n  runAsUid: 1234\nlog:\n  level: warn\n")).toBeDefined();
-    expect(await loadConfigSection(file, "sandbox", sandboxConfigSchema, warm)).toEqual(whole);
+    expect(await loadConfigSection(file, "sandbox", load(sandboxConfigSchema), warm)).toEqual(whole);
   });
 
   it("fills an absent section with its defaults, as the whole file does", async () => {
@@ -28,8 +33,10 @@ describe("loadConfigSection", () => {
     const file = join(dir.path, "warden.yaml");
     writeFileSync(file, "log:\n  level: warn\n");
     const cache = openYamlCache(join(dir.path, "cache.json"));
-    await loadConfigSection(file, "sandbox", sandboxConfigSchema, cache);
-    expect(await loadConfigSection(file, "sandbox", sandboxConfigSchema, cache)).toEqual(loadConfigFile(file).sandbox);
+    await loadConfigSection(file, "sandbox", load(sandboxConfigSchema), cache);
+    expect(await loadConfigSection(file, "sandbox", load(sandboxConfigSchema), cache)).toEqual(
+      loadConfigFile(file).sandbox,
+    );
   });
 
   it("reports an invalid file like the whole load, with its line, even when a stale cache entry says otherwise", async () => {
@@ -39,7 +46,7 @@ describe("loadConfigSection", () => {
     writeFileSync(file, text);
     const cache = openYamlCache(join(dir.path, "cache.json"));
     cache.set(text, { data: { sandbox: { runAsUid: -5 } } }); // as if cached by a more lenient older schema
-    await expect(loadConfigSection(file, "sandbox", sandboxConfigSchema, cache)).rejects.toMatchObject({
+    await expect(loadConfigSection(file, "sandbox", load(sandboxConfigSchema), cache)).rejects.toMatchObject({
       code: "CONFIG_INVALID",
       details: { line: 2 },
     });
@@ -50,9 +57,16 @@ describe("loadConfigSection", () => {
     const file = join(dir.path, "warden.yaml");
     writeFileSync(file, "sandbox:\n  runAsUid: 1234\n");
     const cachePath = join(dir.path, "cache.json");
-    const whole = await loadConfigSection(file, "sandbox", sandboxConfigSchema, openYamlCache(cachePath, "build-a"));
+    const whole = await loadConfigSection(
+      file,
+      "sandbox",
+      load(sandboxConfigSchema),
+      openYamlCache(cachePath, "build-a"),
+    );
     // A schema that refuses everything: the validated entry is the answer, so it is never asked.
     const refuseAll = z.never();
-    expect(await loadConfigSection(file, "sandbox", refuseAll, openYamlCache(cachePath, "build-a"))).toEqual(whole);
+    expect(await loadConfigSection(file, "sandbox", load(refuseAll), openYamlCache(cachePath, "build-a"))).toEqual(
+      whole,
+    );
   });
 });
