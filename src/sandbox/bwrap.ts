@@ -22,14 +22,13 @@ import { probeTrue, unavailable } from "./backend.js";
 import { BRIDGE_SOURCE } from "./bridge.js";
 import { buildEtc } from "./etc.js";
 import { bwrapVersion, userNamespaceFix } from "./host.js";
-import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { bwrapArgs, innerCommand, LIMITS_HELPER_IN_SANDBOX, type RootEntry, sandboxEnv } from "./profile.js";
 import { killAllRuns, type Running, runIo, runProcess, runResult, type SpawnPlan } from "./runner.js";
 import { makeRuntimeDir } from "./runtime-dir.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
-import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
+import type { BackendOptions, CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
 
 /**
  * Where `npm run build` puts the compiled limits helper (helper/build.mjs). This file sits two folders below the
@@ -37,7 +36,7 @@ import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./typ
  */
 export const DEFAULT_LIMITS_HELPER = fileURLToPath(new URL("../../dist/libexec/warden-limits", import.meta.url));
 
-export interface BwrapOptions {
+export interface BwrapOptions extends BackendOptions {
   bwrapPath?: string;
   /** prlimit(1), used to apply the limits when the compiled helper is absent. */
   prlimitPath?: string;
@@ -49,17 +48,6 @@ export interface BwrapOptions {
   limitsHelperPath?: string | null;
   /** Node binary used for the in-sandbox egress bridge (--net proxy). */
   nodePath?: string;
-  /** Host uid/gid sandboxes run as when this process is root (never root itself). */
-  runAs?: { uid: number; gid: number };
-  /** Paths no sandbox may see or be given: Warden's home (database, secrets, token, audit). */
-  forbiddenPaths?: readonly ForbiddenPath[];
-  /** Limits for fields a CommandSpec leaves out. */
-  defaultLimits: Limits;
-  /** Parent folder of the private runtime folder (synthetic /etc, helper); default runtimeParent(). */
-  runtimeParent?: string;
-  /** This process's uid; injectable so tests can plan for root without being root. */
-  uid?: number;
-  gid?: number;
 }
 
 interface Prepared {

@@ -24,32 +24,23 @@ import {
 } from "./container.js";
 import { type DockerPrepared, type DockerProxy, dockerRunArgs, rootImage } from "./docker-args.js";
 import { buildEtc } from "./etc.js";
-import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, planPaths } from "./plan.js";
 import { type RootEntry, sandboxEnv } from "./profile.js";
 import { killAllRuns, type Running, runIo, runProcess, runResult } from "./runner.js";
 import { makeRuntimeDir } from "./runtime-dir.js";
 import { buildSeccompFilter } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
-import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
+import type { BackendOptions, CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
 
-export interface DockerOptions {
+export interface DockerOptions extends BackendOptions {
   /** The docker CLI; default /usr/bin/docker. PATH is never searched. */
   enginePath?: string;
   /** The engine's socket (`unix:///run/docker.sock`), passed as --host; default the CLI's own default. */
   host?: string;
-  /** Host uid/gid commands run as when this process is root (never root itself). */
-  runAs?: { uid: number; gid: number };
-  forbiddenPaths?: readonly ForbiddenPath[];
-  defaultLimits: Limits;
-  runtimeParent?: string;
   /** The compiled limits helper (it also loads the seccomp program); default DEFAULT_LIMITS_HELPER. Required. */
   limitsHelperPath?: string;
   /** Node binary for the in-container egress bridge (--net proxy); default process.execPath. */
   nodePath?: string;
-  /** This process's uid/gid; injectable for tests. */
-  uid?: number;
-  gid?: number;
 }
 
 export class DockerSandbox implements Sandbox {

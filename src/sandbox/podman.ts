@@ -23,27 +23,19 @@ import {
   writeEnvFile,
 } from "./container.js";
 import { buildEtc } from "./etc.js";
-import type { ForbiddenPath } from "./plan.js";
 import { createdSensitive, type PlannedPaths, planPaths } from "./plan.js";
 import { sandboxEnv } from "./profile.js";
 import { killAllRuns, type Running, runIo, runProcess, runResult } from "./runner.js";
 import { makeRuntimeDir } from "./runtime-dir.js";
 import { ociSeccompProfile } from "./seccomp.js";
 import { seccompArchFor } from "./syscalls.js";
-import type { CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
+import type { BackendOptions, CommandSpec, Limits, RunResult, Sandbox, SandboxInfo } from "./types.js";
 
-export interface PodmanOptions {
+export interface PodmanOptions extends BackendOptions {
   /** The podman binary; default /usr/bin/podman. PATH is never searched. */
   enginePath?: string;
   /** OCI runtime for `podman --runtime` (e.g. "runc" where crun refuses a hybrid cgroup host); default podman's. */
   ociRuntime?: string;
-  /** Host uid/gid commands run as when this process is root (never root itself). */
-  runAs?: { uid: number; gid: number };
-  forbiddenPaths?: readonly ForbiddenPath[];
-  defaultLimits: Limits;
-  runtimeParent?: string;
-  /** This process's uid; injectable for tests. */
-  uid?: number;
 }
 
 interface Prepared {

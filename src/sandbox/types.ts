@@ -1,8 +1,24 @@
 // The Sandbox contract shared by every backend (bwrap, none, the fake) and by callers (agent loop, CLI).
 // Types only; no behaviour lives here.
 import type { Result, WardenError } from "../errors.js";
+import type { ForbiddenPath } from "./plan.js";
 
 export type SandboxBackend = "bwrap" | "docker" | "podman" | "none" | "fake";
+
+/** What every isolating backend (bwrap, podman, docker) is built with. */
+export interface BackendOptions {
+  /** Host uid/gid commands run as when this process is root (never root itself). */
+  runAs?: { uid: number; gid: number };
+  /** Paths no sandbox may see or be given: Warden's home (database, secrets, token, audit). */
+  forbiddenPaths?: readonly ForbiddenPath[];
+  /** Limits for fields a CommandSpec leaves out. */
+  defaultLimits: Limits;
+  /** Parent folder of the private runtime folder (synthetic /etc, helper); default runtimeParent(). */
+  runtimeParent?: string;
+  /** This process's uid (and gid); injectable so tests can plan for root without being root. */
+  uid?: number;
+  gid?: number;
+}
 
 /** Resource limits for one command. Every field is required once resolved from a profile. */
 export interface Limits {
